@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything they need
+# (virtualenv, Python packages, Debian's chromium for the browser test) is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: install run ingest serve test test-fast eval bench system-deps clean
+
+install: $(STAMP)
+
+# torch is pinned in pyproject.toml to the CPU wheel that lies on every machine.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's chromium drives the end-to-end chat test; a browser download is impossible here.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "WARNING: could not install chromium; the browser test will be skipped with its reason"; \
+	  else echo "WARNING: chromium missing and apt-get unavailable; the browser test will be skipped"; fi; \
+	fi
+
+ingest: $(STAMP)
+	$(BIN)/permanence ingest
+
+# Ingests policies_corpus/ on first start (progress bar), then serves the API and the chat UI.
+run: $(STAMP)
+	$(BIN)/permanence serve
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "unit"
+
+eval: $(STAMP)
+	$(BIN)/permanence eval
+
+bench: $(STAMP)
+	$(BIN)/python eval/bench_ingest.py
+
+clean:
+	rm -rf data .pytest_cache

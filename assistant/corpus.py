@@ -1,0 +1,90 @@
+"""The policy corpus as the manifest describes it, and authority-name resolution.
+
+Authorities are matched case-insensitively by short name ("wigan") or full name
+("Wigan Council"); every part of the product resolves names through here so that
+the API, the CLI and the chat UI agree on what is a known authority.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from assistant.models import DocumentMeta
+
+
+class ManifestError(ValueError):
+    """The manifest is missing, unreadable, or an entry is invalid (names the entry)."""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The documents of one manifest, with lookups by id and authority."""
+
+    root: Path
+    documents: tuple[DocumentMeta, ...]
+
+    def by_id(self, document_id: str) -> DocumentMeta:
+        for doc in self.documents:
+            if doc.id == document_id:
+                return doc
+        raise KeyError(document_id)
+
+    def by_file(self, name: str) -> DocumentMeta | None:
+        return next((d for d in self.documents if d.file == name), None)
+
+    @property
+    def authorities(self) -> list[str]:
+        """Full authority names, sorted, each once."""
+        return sorted({d.authority for d in self.documents})
+
+    def resolve_authority(self, name: str | None) -> str | None:
+        """Full authority name for ``name`` (short or full, any case); None for None.
+
+        Raises ``UnknownAuthority`` listing the known ones when nothing matches.
+        """
+        if name is None or not name.strip():
+            return None
+        wanted = _norm(name)
+        for full in self.authorities:
+            if wanted in (_norm(full), _norm(full.split()[0])):
+                return full
+        raise UnknownAuthority(name, self.authorities)
+
+    def path_of(self, doc: DocumentMeta) -> Path:
+        return self.root / doc.file
+
+
+class UnknownAuthority(ValueError):
+    def __init__(self, name: str, known: list[str]):
+        self.name = name
+        self.known = known
+        super().__init__(f"unknown authority {name!r}; known authorities: {', '.join(known)}")
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().casefold()
+
+
+def load_corpus(manifest_path: Path) -> Corpus:
+    """Read and validate ``manifest.yaml``; errors name the entry and the field."""
+    try:
+        raw = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ManifestError(f"{manifest_path}: cannot read manifest: {exc}") from exc
+    docs: list[DocumentMeta] = []
+    for i, entry in enumerate(raw.get("documents") or []):
+        try:
+            docs.append(DocumentMeta.model_validate(entry))
+        except ValidationError as exc:
+            ident = entry.get("id", f"#{i + 1}") if isinstance(entry, dict) else f"#{i + 1}"
+            raise ManifestError(f"{manifest_path}: entry {ident}: {exc}") from exc
+    ids = [d.id for d in docs]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise ManifestError(f"{manifest_path}: duplicate document ids: {', '.join(sorted(dupes))}")
+    return Corpus(root=manifest_path.parent, documents=tuple(docs))

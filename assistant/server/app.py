@@ -1,0 +1,26 @@
+"""The FastAPI application: thin routers, one per feature, over shared services.
+
+Routers live in ``assistant/server/<feature>/<feature>_router.py``; each parses input,
+calls one service function and shapes the response.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI
+
+from assistant.settings import Settings, get_settings
+
+# Feature routers, included in this order. A module listed here must define ``router``.
+_ROUTER_MODULES: tuple[str, ...] = ()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for ``settings`` (the process settings when None)."""
+    settings = settings or get_settings()
+    app = FastAPI(title="Permanence policy assistant", version="0.1.0")
+    app.state.settings = settings
+    for name in _ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router)
+    return app

