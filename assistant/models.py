@@ -6,7 +6,7 @@ the packages, so change them only together with every user.
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as _dt
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -22,7 +22,7 @@ class DocumentMeta(BaseModel):
     authority: str
     title: str
     version: str
-    date: date | None = None
+    date: _dt.date | None = None  # module-qualified: the field name shadows the type
     date_note: str | None = None
     status: Status = "current"
     supersedes: str | None = None
