@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     top_k: int = 8
     refusal_threshold: float = Field(0.35, description="Calibrated on the evaluation set; see eval/")
     engine: str = Field("extractive", description="extractive | generative")
+    retrieval_candidates: int = Field(24, description="Hits fetched from the store before lexical re-ranking")
+    rerank_lexical_weight: float = Field(0.5, description="Share of the final score given to query-term overlap")
+    refusal_min_overlap: float = Field(0.25, description="Least query-term overlap of the best passage; calibrated with refusal_threshold")
+    answer_max_units: int = Field(3, description="Most sentences or list blocks quoted per authority")
 
     # --- generative engine (any OpenAI-compatible endpoint) --------------------
     llm_base_url: str | None = None
@@ -86,6 +90,10 @@ class Settings(BaseSettings):
     @property
     def manifest_path(self) -> Path:
         return self.resolve(self.corpus_dir) / "manifest.yaml"
+
+    @property
+    def glossary_path(self) -> Path:
+        return self.resolve(self.corpus_dir) / "glossary.yaml"
 
     @property
     def qdrant_path(self) -> Path:

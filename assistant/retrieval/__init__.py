@@ -1,0 +1,1 @@
+"""Retrieval: glossary expansion, question analysis, hybrid search with re-ranking."""

@@ -1,0 +1,157 @@
+"""Hybrid retrieval for one question: analyse, expand, search with filters, re-rank.
+
+1. Authorities: the request's (validated), else the ones named in the question, else all.
+2. Versions: current documents unless the question names an older one (query_analysis).
+3. The query is expanded with the glossary both ways (SGO <-> special guardianship order).
+4. ``VectorStore.search`` fuses dense and sparse hits, filtered by authority and status;
+   with several authorities named, each is searched so none is crowded out.
+5. Hits are re-ranked by a mix of the fused score and the share of query terms the
+   passage contains: fusion alone ranks a passage that mentions "permanence" ten times
+   above the one sentence that answers the question.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from assistant.corpus import Corpus, load_corpus
+from assistant.models import RetrievedChunk
+from assistant.retrieval.glossary import Expansion, Glossary, load_glossary
+from assistant.retrieval.lexical import DOMAIN_COMMON, TermWeights, content_terms, overlap
+from assistant.retrieval.query_analysis import QueryAnalysis, analyse
+from assistant.settings import Settings
+
+
+@dataclass
+class Retrieval:
+    """What retrieval found for one question, and how it read the question."""
+
+    question: str
+    analysis: QueryAnalysis
+    expansion: Expansion
+    query_terms: list[str]
+    chunks: list[RetrievedChunk]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def top_dense(self) -> float:
+        return max((c.dense_score or 0.0 for c in self.chunks), default=0.0)
+
+    @property
+    def top_score(self) -> float:
+        return self.chunks[0].score if self.chunks else 0.0
+
+
+class HybridRetriever:
+    """Retrieves passages for questions; one per service container (holds the store)."""
+
+    def __init__(self, settings: Settings, store=None, corpus: Corpus | None = None, glossary: Glossary | None = None):
+        self.settings = settings
+        self._store = store
+        self.corpus = corpus or load_corpus(settings.manifest_path)
+        self.glossary = glossary or load_glossary(settings.glossary_path)
+
+    @property
+    def store(self):
+        if self._store is None:
+            from assistant.components.vector_store.vector_store_component import VectorStore
+
+            self._store = VectorStore(self.settings)
+        return self._store
+
+    @cached_property
+    def weights(self) -> TermWeights:
+        """Term rarity over every indexed chunk (cheap: the corpus is small)."""
+        passages: list[str] = []
+        for doc in self.corpus.documents:
+            try:
+                passages.extend(c.text for c in self.store.chunks_of(doc.id))
+            except Exception:  # a document not (yet) indexed: weights from the rest
+                continue
+        return TermWeights(passages)
+
+    def query_terms(self, expansion: Expansion) -> list[str]:
+        """Content terms of the expanded query, each once, without corpus-wide words."""
+        seen: list[str] = []
+        for t in content_terms(expansion.text):
+            if t not in seen and t not in DOMAIN_COMMON:
+                seen.append(t)
+        return seen
+
+    def retrieve(self, question: str, authority: str | None = None, k: int | None = None) -> Retrieval:
+        """Passages for ``question``; ``authority`` (a full name) overrides detection."""
+        t0 = time.perf_counter()
+        k = k or self.settings.top_k
+        analysis = analyse(self.corpus, question, authority)
+        expansion = self.glossary.expand(question)
+        terms = self.query_terms(expansion)
+        t1 = time.perf_counter()
+
+        scope = analysis.scope
+        candidates = max(self.settings.retrieval_candidates, k)
+        groups: list[list[RetrievedChunk]] = []
+        targets: list[str | None] = analysis.authorities or [None]
+        if scope.document_ids:
+            # A named version fixes the authority; search the named documents only.
+            targets = [None]
+        for auth in targets:
+            groups.append(
+                self.store.search(
+                    expansion.text,
+                    k=candidates,
+                    authority=auth,
+                    status=scope.statuses,
+                    document_ids=list(scope.document_ids) if scope.document_ids else None,
+                )
+            )
+        t2 = time.perf_counter()
+        ranked = self._rerank(groups, terms)
+        per_group = k if len(groups) == 1 else max(k // len(groups), 3)
+        chosen = _interleave_best(ranked, per_group, k if len(groups) == 1 else per_group * len(groups))
+        t3 = time.perf_counter()
+        return Retrieval(
+            question=question,
+            analysis=analysis,
+            expansion=expansion,
+            query_terms=terms,
+            chunks=chosen,
+            timings_ms={
+                "analyse": (t1 - t0) * 1000,
+                "search": (t2 - t1) * 1000,
+                "rerank": (t3 - t2) * 1000,
+            },
+        )
+
+    def _rerank(self, groups: list[list[RetrievedChunk]], terms: list[str]) -> list[list[RetrievedChunk]]:
+        w = self.settings.rerank_lexical_weight
+        weights = self.weights
+        out: list[list[RetrievedChunk]] = []
+        for hits in groups:
+            if not hits:
+                out.append([])
+                continue
+            top = max(h.score for h in hits) or 1.0
+            rescored = []
+            for h in hits:
+                text = f"{h.chunk.section} {h.chunk.text}"
+                lex = overlap(terms, text, weights)
+                score = (1 - w) * (h.score / top) + w * lex
+                rescored.append(h.model_copy(update={"score": round(score, 6)}))
+            rescored.sort(key=lambda r: -r.score)
+            out.append(rescored)
+        return out
+
+
+def _interleave_best(groups: list[list[RetrievedChunk]], per_group: int, total: int) -> list[RetrievedChunk]:
+    """The best ``per_group`` of each group, merged by score, deduplicated by chunk id."""
+    seen: set[str] = set()
+    merged: list[RetrievedChunk] = []
+    for g in groups:
+        for h in g[:per_group]:
+            if h.chunk.id not in seen:
+                seen.add(h.chunk.id)
+                merged.append(h)
+    merged.sort(key=lambda r: -r.score)
+    return merged[:total]
