@@ -1,0 +1,1 @@
+"""Conversations: bounded in-memory sessions and model-free follow-up resolution."""
