@@ -1,0 +1,1 @@
+"""The Chainlit chat for practitioners and trainers, mounted into the API process."""

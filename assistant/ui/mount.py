@@ -1,0 +1,103 @@
+"""Mount the Chainlit chat into the FastAPI app, so one process serves the API and the chat.
+
+``permanence serve`` calls ``mount_chat(app, settings)``; the chat then lives under
+``/chat/`` beside the API routes and calls the services directly (no HTTP hop).
+
+Where Chainlit looks for its files: ``chainlit.config`` reads ``CHAINLIT_APP_ROOT``
+(default: the current directory) once, when it is first imported, and takes
+``.chainlit/config.toml``, ``chainlit.md`` and ``public/`` from there. We point it at
+the repository root before importing Chainlit, so the chat looks the same whichever
+folder ``permanence serve`` is started from.
+
+Offline: Chainlit's built ``index.html`` links Google Fonts (preconnect + stylesheet)
+and KaTeX's CSS from jsDelivr. ``public/theme.json`` (``"custom_fonts": []``) removes the
+font stylesheet; the rest is removed from the served page here. The browser test checks
+that the page requests nothing from a non-loopback host.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from assistant.settings import REPO_ROOT, Settings
+from assistant.ui import runtime
+
+log = logging.getLogger(__name__)
+
+CHAT_PATH = "/chat"
+_APP_FILE = Path(__file__).with_name("chainlit_app.py")
+_mounted_path: str | None = None
+
+# <link>s to outside hosts in Chainlit's index.html: fonts.googleapis.com,
+# fonts.gstatic.com, cdn.jsdelivr.net (KaTeX). Any <link>/<script> with an absolute
+# http(s) URL is dropped, so a future Chainlit that adds another is caught too.
+_EXTERNAL_TAG = re.compile(
+    r"<(?:link|script)\b[^>]*\b(?:href|src)\s*=\s*[\"']https?://[^\"']*[\"'][^>]*>(?:\s*</script>)?",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def strip_external_assets(html: str) -> str:
+    """``html`` without tags that make the browser fetch from another host."""
+    return _EXTERNAL_TAG.sub("", html)
+
+
+def _prepare_chainlit_environment() -> None:
+    """Point Chainlit at the repository root; must run before ``import chainlit``."""
+    os.environ.setdefault("CHAINLIT_APP_ROOT", str(REPO_ROOT))
+    cfg = sys.modules.get("chainlit.config")
+    if cfg is not None and Path(cfg.APP_ROOT).resolve() != Path(os.environ["CHAINLIT_APP_ROOT"]).resolve():
+        log.warning(
+            "Chainlit was imported before mount_chat and reads its config from %s, not %s",
+            cfg.APP_ROOT,
+            os.environ["CHAINLIT_APP_ROOT"],
+        )
+
+
+def _serve_offline_page() -> None:
+    """Make Chainlit's HTML page free of outside URLs (fonts, KaTeX CDN)."""
+    import chainlit.server as cl_server
+
+    if getattr(cl_server.get_html_template, "_permanence_offline", False):
+        return
+    original = cl_server.get_html_template
+
+    def offline_html_template(root_path):
+        return strip_external_assets(original(root_path))
+
+    offline_html_template._permanence_offline = True  # type: ignore[attr-defined]
+    # ``serve`` looks the function up in its module at call time, so this takes effect.
+    cl_server.get_html_template = offline_html_template
+
+
+def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services=None) -> FastAPI:
+    """Serve the Chainlit chat under ``path`` of ``app``, using ``settings``' services.
+
+    Chainlit's server is one per process: a second call (another app object, e.g. in
+    tests) mounts the same chat again and switches it to the newer settings; it must
+    use the same ``path``.
+    """
+    global _mounted_path
+    runtime.configure(settings, services)
+    _prepare_chainlit_environment()
+    if _mounted_path is None:
+        from chainlit.utils import mount_chainlit
+
+        _serve_offline_page()
+        mount_chainlit(app=app, target=str(_APP_FILE), path=path)
+        _mounted_path = path
+    elif path != _mounted_path:
+        raise ValueError(f"the chat is already mounted at {_mounted_path!r} in this process; cannot also use {path!r}")
+    else:
+        from chainlit.server import app as chainlit_app
+
+        app.mount(path, chainlit_app)
+    app.state.chat_path = path
+    log.info("chat mounted at %s/", path)
+    return app
