@@ -13,7 +13,14 @@ from fastapi import FastAPI
 from assistant.settings import Settings, get_settings
 
 # Feature routers, included in this order. A module listed here must define ``router``.
-_ROUTER_MODULES: tuple[str, ...] = ()
+_ROUTER_MODULES: tuple[str, ...] = (
+    "assistant.server.health.health_router",
+    "assistant.server.ask.ask_router",
+    "assistant.server.search.search_router",
+    "assistant.server.documents.documents_router",
+    "assistant.server.feedback.feedback_router",
+    "assistant.server.gaps.gaps_router",
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,0 +1,295 @@
+"""The default answering engine: no model, no network, only quotes.
+
+The answer is assembled from verbatim sentences and whole list blocks of the retrieved
+passages, each followed by a marker [n] whose citation quotes ``text[start:end]`` of the
+normalised document. The only words that are not quotes are framing: which authority
+and which version a group of quotes comes from, and (when the quoted timescales differ
+between groups) a line that says so and re-quotes the differing phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.answering.differences import differ, timescales
+from assistant.answering.document_texts import DocumentTexts
+from assistant.answering.gap_log import NearestSection
+from assistant.answering.passages import Unit, units_in
+from assistant.corpus import Corpus
+from assistant.models import Citation, DocumentMeta, RetrievedChunk
+from assistant.retrieval.hybrid_retriever import Retrieval
+from assistant.retrieval.lexical import TermWeights, content_terms, overlap
+from assistant.settings import Settings
+
+# Questions whose answer is a list: give the whole list.
+_LIST_QUESTION = re.compile(
+    r"\b(who\s+(?:can|may|could|is\s+able\s+to|are\s+able\s+to|is\s+allowed|are\s+allowed|is\s+eligible|are\s+eligible)|"
+    r"which\s+(?:people|persons|options|factors|routes)|what\s+(?:are|were)\s+the|list|options|routes|advantages|"
+    r"disadvantages|pros|cons|benefits|drawbacks|indicators|factors|functions|objectives|principles|"
+    r"considerations|consider|includes?|criteria|aspects|what\s+should\s+.+\s+(?:include|cover|consider)|agenda|"
+    r"suitable|when\s+is\s+.+\s+suitable|what\s+does\s+.+\s+consider)\b",
+    re.IGNORECASE,
+)
+_BULLET_MARK = re.compile(r"^\s*(?:[-\u2022\u00b7*\u25aa\u25e6\u2013])\s+")
+_NUMBER_MARK = re.compile(r"^\s*(\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)])\s+")
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class Candidate:
+    document_id: str
+    unit: Unit
+    text: str
+    lexical: float
+    score: float
+    chunk: RetrievedChunk
+
+
+@dataclass
+class EngineAnswer:
+    """What an engine produced, before the service adds session, timings and ids."""
+
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    refusal_reason: str | None = None
+    nearest_sections: list[NearestSection] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    dropped_sentences: list[str] = field(default_factory=list)
+    authorities: list[str] = field(default_factory=list)
+
+
+def is_list_question(question: str) -> bool:
+    return bool(_LIST_QUESTION.search(question))
+
+
+def flat(text: str) -> str:
+    """A quote as one line of prose (newlines and NBSPs become single spaces)."""
+    return _WS.sub(" ", text).strip()
+
+
+def doc_label(doc: DocumentMeta, corpus: Corpus) -> str:
+    """"Wigan Council, *Permanence Planning Strategy 2026-2028* (2026-2028, current)"."""
+    status = doc.status
+    label = f"**{doc.authority}**, *{doc.title}* ({doc.version}, {status}"
+    if doc.status == "superseded":
+        newer = [d for d in corpus.documents if d.supersedes == doc.id]
+        if newer:
+            label += f"; replaced by *{newer[0].title}*"
+    return label + ")"
+
+
+class ExtractiveEngine:
+    """Builds quote-only answers from a retrieval."""
+
+    def __init__(self, settings: Settings, corpus: Corpus, texts: DocumentTexts, weights: TermWeights):
+        self.settings = settings
+        self.corpus = corpus
+        self.texts = texts
+        self.weights = weights
+
+    # -- candidates ----------------------------------------------------------------
+    def candidates(self, retrieval: Retrieval) -> list[Candidate]:
+        """Every unit of the retrieved passages, scored by query-term overlap and rank."""
+        terms = retrieval.query_terms
+        list_q = is_list_question(retrieval.question)
+        best: dict[tuple[str, int, int], Candidate] = {}
+        for hit in retrieval.chunks:
+            doc_id = hit.chunk.document_id
+            text, units = self.texts.get(doc_id)
+            for u in units_in(units, hit.chunk.start, hit.chunk.end):
+                utext = text[u.start : u.end]
+                context = f"{hit.chunk.section} {utext}" if u.kind == "list" else utext
+                lex = overlap(terms, context, self.weights)
+                score = 0.65 * lex + 0.35 * hit.score
+                if u.kind == "list" and list_q and lex > 0:
+                    score += 0.15
+                if u.kind == "sentence" and len(content_terms(utext)) < 4:
+                    score -= 0.1  # fragments ("See also: ...") say little on their own
+                key = (doc_id, u.start, u.end)
+                if key not in best or best[key].score < score:
+                    best[key] = Candidate(doc_id, u, utext, lex, score, hit)
+        return sorted(best.values(), key=lambda c: -c.score)
+
+    # -- selection -----------------------------------------------------------------
+    def select(self, retrieval: Retrieval, cands: list[Candidate]) -> dict[str, list[Candidate]]:
+        """Documents to quote (in order of relevance) and the units quoted from each."""
+        if not cands:
+            return {}
+        by_doc: dict[str, list[Candidate]] = {}
+        for c in cands:
+            by_doc.setdefault(c.document_id, []).append(c)
+        top = cands[0].score
+        named = bool(retrieval.analysis.authorities) or bool(retrieval.analysis.scope.document_ids)
+        keep_ratio = 0.5 if named else 0.8
+        docs = [d for d, cs in by_doc.items() if cs[0].score >= keep_ratio * top and cs[0].lexical > 0]
+        docs.sort(key=lambda d: -by_doc[d][0].score)
+        list_q = is_list_question(retrieval.question)
+        chosen: dict[str, list[Candidate]] = {}
+        for d in docs:
+            cs = by_doc[d]
+            group_best = cs[0].score
+            picked: list[Candidate] = []
+            if list_q:
+                lists = [c for c in cs if c.unit.kind == "list" and c.score >= 0.7 * group_best]
+                if lists:
+                    picked.append(lists[0])
+            for c in cs:
+                if len(picked) >= self.settings.answer_max_units:
+                    break
+                if c.score < 0.75 * group_best or c in picked:
+                    continue
+                if any(_redundant(c, p) for p in picked):
+                    continue
+                picked.append(c)
+            picked.sort(key=lambda c: c.unit.start)
+            chosen[d] = picked
+        return chosen
+
+    # -- rendering -----------------------------------------------------------------
+    def answer(self, retrieval: Retrieval) -> EngineAnswer:
+        cands = self.candidates(retrieval)
+        chosen = self.select(retrieval, cands)
+        if not chosen:
+            return EngineAnswer(answer="", refused=True, refusal_reason="weak_evidence")
+        citations: list[Citation] = []
+        blocks: list[tuple[DocumentMeta, list[str]]] = []
+        phrases: dict[str, list[tuple[str, int]]] = {}
+        for doc_id, picked in chosen.items():
+            doc = self.corpus.by_id(doc_id)
+            parts: list[str] = []
+            paragraph: list[str] = []
+            for c in picked:
+                n = len(citations) + 1
+                citations.append(self._citation(n, doc, c))
+                for p in timescales(flat(c.text)):
+                    phrases.setdefault(doc_id, []).append((p, n))
+                if c.unit.kind == "list":
+                    if paragraph:
+                        parts.append(" ".join(paragraph))
+                        paragraph = []
+                    parts.append(self._render_list(c, n))
+                else:
+                    paragraph.append(f"{flat(c.text)} [{n}]")
+            if paragraph:
+                parts.append(" ".join(paragraph))
+            blocks.append((doc, parts))
+
+        lines: list[str] = []
+        authorities = sorted({doc.authority for doc, _ in blocks})
+        if len(blocks) > 1:
+            groups = {d: [p for p, _ in ps] for d, ps in phrases.items()}
+            same_authority = len(authorities) == 1
+            what = "versions" if same_authority else "authorities"
+            if differ(groups):
+                diffs = "; ".join(
+                    f"{self.corpus.by_id(d).authority_short}"
+                    f"{' ' + self.corpus.by_id(d).version if same_authority else ''}: "
+                    + ", ".join(f'"{p}" [{n}]' for p, n in ps[:2])
+                    for d, ps in phrases.items()
+                    if d in chosen
+                )
+                lines.append(f"The {what} differ on timing. {diffs}.")
+            else:
+                lines.append(f"Each of these {what} is quoted separately; check the one that applies.")
+            lines.append("")
+        for doc, parts in blocks:
+            heading = doc_label(doc, self.corpus)
+            lines.append(f"{'### ' if len(blocks) > 1 else ''}{heading}{'' if len(blocks) > 1 else ':'}")
+            lines.append("")
+            for part in parts:
+                lines.append(part)
+                lines.append("")
+        notices = []
+        if any(doc.status == "superseded" for doc, _ in blocks):
+            notices.append("This answer quotes a superseded version of a policy; check the current one before acting.")
+        return EngineAnswer(
+            answer="\n".join(lines).strip(),
+            citations=citations,
+            notices=notices,
+            authorities=authorities,
+        )
+
+    def _render_list(self, c: Candidate, n: int) -> str:
+        """The list block whole: lead-in then every item, each line carrying its marker."""
+        text, _ = self.texts.get(c.document_id)
+        out: list[str] = []
+        if c.unit.lead:
+            out.append(f"{flat(text[c.unit.lead[0] : c.unit.lead[1]])} [{n}]")
+        for s, e in c.unit.items:
+            item = text[s:e]
+            num = _NUMBER_MARK.match(item)
+            if num:
+                out.append(f"{num.group(1)} {flat(item[num.end():])} [{n}]")
+            else:
+                out.append(f"- {flat(_BULLET_MARK.sub('', item, count=1))} [{n}]")
+        return "\n".join(out)
+
+    def _citation(self, n: int, doc: DocumentMeta, c: Candidate) -> Citation:
+        section = self.texts.section(doc.id, c.unit.start) or c.chunk.chunk.section_path
+        page = self.texts.page(doc.id, c.unit.start)
+        return Citation(
+            n=n,
+            document_id=doc.id,
+            authority=doc.authority,
+            title=doc.title,
+            version=doc.version,
+            status=doc.status,
+            section=" > ".join(section) if isinstance(section, list) else str(section),
+            page=page if page is not None else c.chunk.chunk.page,
+            quote=c.text,
+            start=c.unit.start,
+            end=c.unit.end,
+            score=round(c.score, 4),
+        )
+
+
+def nearest_sections(retrieval: Retrieval, corpus: Corpus, limit: int = 3) -> list[NearestSection]:
+    """The closest distinct sections of a refused question, for the reply and the gap log."""
+    out: list[NearestSection] = []
+    seen: set[tuple[str, str]] = set()
+    for hit in retrieval.chunks:
+        key = (hit.chunk.document_id, hit.chunk.section)
+        if key in seen:
+            continue
+        seen.add(key)
+        doc = corpus.by_id(hit.chunk.document_id)
+        out.append(
+            NearestSection(
+                document_id=doc.id,
+                authority=doc.authority,
+                title=doc.title,
+                version=doc.version,
+                status=doc.status,
+                section=hit.chunk.section or "(no section heading)",
+                page=hit.chunk.page,
+                score=round(hit.score, 4),
+            )
+        )
+        if len(out) >= limit:
+            break
+    return out
+
+
+def refusal_text(nearest: list[NearestSection]) -> str:
+    """The reply to a question the corpus does not answer: no policy, only where to look."""
+    lines = [
+        "The policies in the corpus do not cover this question, so I can't answer it from them.",
+    ]
+    if nearest:
+        lines.append("")
+        lines.append("The nearest sections are:")
+        for s in nearest:
+            lines.append(f"- {s.authority}, *{s.title}* ({s.version}, {s.status}): {s.section}")
+    return "\n".join(lines)
+
+
+def _redundant(a: Candidate, b: Candidate) -> bool:
+    """Same span, one inside the other, or nearly the same words."""
+    if a.document_id == b.document_id and a.unit.start < b.unit.end and b.unit.start < a.unit.end:
+        return True
+    ta, tb = set(content_terms(a.text)), set(content_terms(b.text))
+    if not ta or not tb:
+        return False
+    return len(ta & tb) / len(ta | tb) > 0.8

@@ -1,0 +1,1 @@
+"""ask feature: router (thin) and service."""

@@ -1,0 +1,264 @@
+"""Asking: the path from a question to a grounded answer, shared by API, CLI, UI and eval.
+
+Order of decisions for one question:
+1. validate the authority (unknown -> ``UnknownAuthority``, a 422 at the API);
+2. decline attempts to change the assistant's instructions and off-topic requests;
+3. read it in its conversation (follow-ups) ;
+4. a rule question with its facts goes to the deterministic rule layer;
+5. retrieve; weak evidence -> refusal with the nearest sections (and a gap record);
+6. answer with the extractive engine (default) or the generative one (checked, with
+   fallback); every refusal is recorded in the gap log.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date
+
+from assistant.answering.extractive import EngineAnswer, ExtractiveEngine, nearest_sections, refusal_text
+from assistant.answering.gap_log import GapLog, NearestSection
+from assistant.answering.generative import GenerativeEngine
+from assistant.answering.guards import DECLINE_TEXT, screen
+from assistant.answering.refusal import evidence_of, is_weak
+from assistant.answering.schemas import AskRequest, AskResponse
+from assistant.conversation.follow_ups import Resolution, resolve
+from assistant.conversation.sessions import SessionStore, Turn
+from assistant.corpus import Corpus
+from assistant.retrieval.hybrid_retriever import HybridRetriever, Retrieval
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _rule_answerer():
+    """``assistant.rules.chat.answer_rule_question`` when the rule layer is installed."""
+    try:
+        from assistant.rules.chat import answer_rule_question
+    except ImportError:
+        return None
+    return answer_rule_question
+
+
+class AskService:
+    """Answers questions; thread-safe (state lives in the session store and SQLite)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        corpus: Corpus,
+        retriever: HybridRetriever,
+        extractive: ExtractiveEngine,
+        generative: GenerativeEngine,
+        sessions: SessionStore,
+        gaps: GapLog,
+        feedback=None,
+    ):
+        self.settings = settings
+        self.corpus = corpus
+        self.retriever = retriever
+        self.extractive = extractive
+        self.generative = generative
+        self.sessions = sessions
+        self.gaps = gaps
+        self.feedback = feedback
+
+    # -- public --------------------------------------------------------------------
+    def ask(self, req: AskRequest, today: date | None = None) -> AskResponse:
+        """One question, one grounded answer (or a refusal that says why)."""
+        final: AskResponse | None = None
+        for item in self._run(req, today, stream=False):
+            if isinstance(item, AskResponse):
+                final = item
+        assert final is not None
+        return final
+
+    def ask_stream(self, req: AskRequest, today: date | None = None) -> Iterator[str | AskResponse]:
+        """Text deltas, then the final ``AskResponse`` (whose ``answer`` is the whole text)."""
+        yield from self._run(req, today, stream=True)
+
+    # -- the pipeline --------------------------------------------------------------
+    def _run(self, req: AskRequest, today: date | None, stream: bool) -> Iterator[str | AskResponse]:
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        authority = self.corpus.resolve_authority(req.authority)  # raises UnknownAuthority
+        session, session_notice = self.sessions.get_or_create(req.session_id)
+        notices = [session_notice] if session_notice else []
+        engine_name = req.engine or self.settings.engine
+        base = dict(session_id=session.id, answer_id=uuid.uuid4().hex, engine=engine_name)
+
+        def finish(resp: AskResponse, resolution_question: str, authorities: list[str]) -> AskResponse:
+            timings["total"] = (time.perf_counter() - t0) * 1000
+            resp.timings_ms = {k: round(v, 2) for k, v in timings.items()}
+            self.sessions.record(
+                session,
+                Turn(req.question, resolution_question, tuple(authorities), resp.answer_id, resp.refused),
+            )
+            if self.feedback is not None:
+                self.feedback.register_answer(resp.answer_id, resp.engine, resp.refused)
+            if self.settings.log_full_text:
+                log.info("ask q=%r refused=%s answer=%r", req.question, resp.refused, resp.answer)
+            else:
+                log.info("ask chars=%d refused=%s citations=%d", len(req.question), resp.refused, len(resp.citations))
+            return resp
+
+        # 2. declined outright
+        reason = screen(req.question)
+        if reason:
+            self._record_gap(req.question, authority, reason, [])
+            resp = AskResponse(
+                answer=DECLINE_TEXT[reason],
+                refused=True,
+                refusal_reason=reason,
+                interpreted_question=req.question,
+                notices=notices,
+                **base,
+            )
+            yield from self._emit(resp, stream)
+            yield finish(resp, req.question, [authority] if authority else [])
+            return
+
+        # 3. follow-ups
+        resolution: Resolution = resolve(
+            req.question, session.last_turn, authority, self.corpus, self.retriever.glossary
+        )
+        if resolution.explanation:
+            notices.append(resolution.explanation)
+        question = resolution.question
+        timings["resolve"] = (time.perf_counter() - t0) * 1000
+
+        # 4. rule questions
+        rule = self._rules(question, resolution.authority, today)
+        if rule is not None:
+            resp = self._rule_response(rule, question, resolution, notices, base)
+            timings["rules"] = (time.perf_counter() - t0) * 1000 - timings["resolve"]
+            yield from self._emit(resp, stream)
+            yield finish(resp, question, [resolution.authority] if resolution.authority else [])
+            return
+
+        # 5. retrieval and the evidence check
+        t_r = time.perf_counter()
+        retrieval = self.retriever.retrieve(question, authority=resolution.authority)
+        timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items()})
+        timings["retrieve"] = (time.perf_counter() - t_r) * 1000
+        interpreted = self._interpreted(question, retrieval)
+        authorities = retrieval.analysis.authorities
+        evidence = evidence_of(retrieval, self.retriever.weights)
+        if not retrieval.chunks or is_weak(evidence, self.settings):
+            resp = self._refusal(req.question, retrieval, "weak_evidence", interpreted, notices, base)
+            yield from self._emit(resp, stream)
+            yield finish(resp, question, authorities)
+            return
+
+        # 6. answer
+        t_a = time.perf_counter()
+        if engine_name == "generative":
+            if stream:
+                ans = None
+                for item in self.generative.stream(retrieval):
+                    if isinstance(item, EngineAnswer):
+                        ans = item
+                    else:
+                        yield item
+                streamed = True
+            else:
+                ans = self.generative.answer(retrieval)
+                streamed = False
+        else:
+            ans = self.extractive.answer(retrieval)
+            streamed = False
+        timings["answer"] = (time.perf_counter() - t_a) * 1000
+        if ans is None or ans.refused:
+            reason = ans.refusal_reason if ans else "generation_failed"
+            resp = self._refusal(req.question, retrieval, reason or "weak_evidence", interpreted, notices, base)
+            if not streamed:
+                yield from self._emit(resp, stream)
+            yield finish(resp, question, authorities)
+            return
+        resp = AskResponse(
+            answer=ans.answer,
+            citations=ans.citations,
+            refused=False,
+            interpreted_question=interpreted,
+            notices=notices + ans.notices,
+            dropped_sentences=ans.dropped_sentences,
+            authorities=ans.authorities,
+            **base,
+        )
+        if not streamed:
+            yield from self._emit(resp, stream)
+        yield finish(resp, question, authorities)
+
+    # -- pieces --------------------------------------------------------------------
+    @staticmethod
+    def _emit(resp: AskResponse, stream: bool) -> Iterator[str]:
+        """Stream a ready answer in pieces (lines), so clients render progressively."""
+        if not stream:
+            return
+        lines = resp.answer.split("\n")
+        for i, line in enumerate(lines):
+            yield line + ("\n" if i < len(lines) - 1 else "")
+
+    def _interpreted(self, question: str, retrieval: Retrieval) -> str:
+        """The question as retrieval read it: authorities applied and versions searched."""
+        notes: list[str] = []
+        a = retrieval.analysis
+        if a.authorities:
+            notes.append("authority: " + ", ".join(a.authorities))
+        else:
+            notes.append("all authorities")
+        if a.scope.reason:
+            notes.append(a.scope.reason)
+        if retrieval.expansion.added:
+            notes.append("also searched as: " + "; ".join(retrieval.expansion.added))
+        return f"{question} [{'; '.join(notes)}]"
+
+    def _record_gap(self, question: str, authority: str | None, reason: str, nearest: list[NearestSection]) -> None:
+        try:
+            self.gaps.record(question, authority, reason, nearest)
+        except Exception:  # the log must never cost the user the answer
+            log.exception("could not record a policy gap")
+
+    def _refusal(self, question, retrieval: Retrieval, reason: str, interpreted: str, notices, base) -> AskResponse:
+        nearest = nearest_sections(retrieval, self.corpus)
+        authority = ", ".join(retrieval.analysis.authorities) or None
+        self._record_gap(question, authority, reason, nearest)
+        return AskResponse(
+            answer=refusal_text(nearest),
+            refused=True,
+            refusal_reason=reason,
+            interpreted_question=interpreted,
+            nearest_sections=nearest,
+            notices=notices,
+            authorities=retrieval.analysis.authorities,
+            **base,
+        )
+
+    def _rules(self, question: str, authority: str | None, today: date | None):
+        answer_rule_question = _rule_answerer()
+        if answer_rule_question is None:
+            return None
+        try:
+            return answer_rule_question(question, authority, today)
+        except Exception:  # a rule-layer bug must not take questions down: answer from text
+            log.exception("rule layer failed; answering from the policies instead")
+            return None
+
+    def _rule_response(self, rule, question: str, resolution: Resolution, notices, base) -> AskResponse:
+        missing = list(getattr(rule, "missing_facts", []) or [])
+        answer = rule.answer
+        if missing and "?" not in answer:
+            answer += "\n\nTo work this out I need: " + "; ".join(missing) + "."
+        return AskResponse(
+            answer=answer,
+            citations=list(rule.citations or []),
+            refused=False,
+            interpreted_question=f"{question} [rule calculation]",
+            rules=[r if isinstance(r, dict) else r.model_dump(mode="json") for r in (rule.results or [])],
+            missing_facts=missing,
+            notices=notices,
+            authorities=sorted({c.authority for c in rule.citations or []}),
+            **base,
+        )

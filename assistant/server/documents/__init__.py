@@ -1,0 +1,1 @@
+"""documents feature: router (thin) and service."""

@@ -1,0 +1,16 @@
+"""GET /documents: the policies the assistant quotes, with version, status and chunk counts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from assistant.server.documents.documents_service import DocumentInfo
+from assistant.server.security import require_api_key, settings_of
+from assistant.services import get_services
+
+router = APIRouter(tags=["documents"], dependencies=[Depends(require_api_key)])
+
+
+@router.get("/documents", response_model=list[DocumentInfo])
+def documents(request: Request) -> list[DocumentInfo]:
+    return get_services(settings_of(request)).documents.list()

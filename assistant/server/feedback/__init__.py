@@ -1,0 +1,1 @@
+"""feedback feature: router (thin) and service."""

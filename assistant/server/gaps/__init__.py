@@ -1,0 +1,1 @@
+"""gaps feature: router (thin) and service."""

@@ -1,0 +1,23 @@
+"""GET /gaps: refused questions (possible policy gaps), most recent first."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from assistant.answering.gap_log import GapRecord
+from assistant.corpus import UnknownAuthority
+from assistant.server.errors import unknown_authority
+from assistant.server.security import require_api_key, settings_of
+from assistant.services import get_services
+
+router = APIRouter(tags=["gaps"], dependencies=[Depends(require_api_key)])
+
+
+@router.get("/gaps", response_model=list[GapRecord])
+def gaps(request: Request, limit: int = Query(100, ge=1, le=1000), authority: str | None = None) -> list[GapRecord]:
+    services = get_services(settings_of(request))
+    try:
+        full = services.corpus.resolve_authority(authority)
+    except UnknownAuthority as exc:
+        raise unknown_authority(exc) from exc
+    return services.gaps.list(limit=limit, authority=full)

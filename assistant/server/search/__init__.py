@@ -1,0 +1,1 @@
+"""search feature: router (thin) and service."""
