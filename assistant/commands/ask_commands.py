@@ -1,7 +1,176 @@
-"""CLI commands for ask (placeholder until its issue lands)."""
+"""CLI: ``permanence ask``, ``permanence serve`` and ``permanence gaps``.
+
+They call the same services as the API and the chat UI (``assistant.services``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
 
 import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+
+console = Console()
+
+
+def _services():
+    from assistant.services import get_services
+    from assistant.settings import get_settings
+
+    return get_services(get_settings())
+
+
+def ask(
+    question: str = typer.Argument(..., help="The question, in quotes"),
+    authority: str | None = typer.Option(None, "--authority", "-a", help="Short or full authority name"),
+    session: str | None = typer.Option(None, "--session", "-s", help="Continue a conversation (id from a previous answer)"),
+    engine: str | None = typer.Option(None, "--engine", help="extractive (default) or generative"),
+    as_json: bool = typer.Option(False, "--json", help="Print the API's JSON response"),
+) -> None:
+    """Ask a question; the answer quotes the policies with numbered citations."""
+    from pydantic import ValidationError
+
+    from assistant.answering.schemas import AskRequest
+    from assistant.corpus import UnknownAuthority
+
+    try:
+        req = AskRequest(question=question, authority=authority, session_id=session, engine=engine)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        console.print(f"[red]invalid {first['loc'][-1]}: {first['msg']}[/red]")
+        raise typer.Exit(2) from exc
+    services = _services()
+    try:
+        resp = services.ask.ask(req)
+    except UnknownAuthority as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    except Exception as exc:
+        if type(exc).__name__ == "IndexNotReady":
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+        raise
+    if as_json:
+        sys.stdout.write(resp.model_dump_json(indent=2) + "\n")
+        return
+    style = "yellow" if resp.refused else "green"
+    console.print(Panel(Markdown(resp.answer), title="Answer" + (" (declined)" if resp.refused else ""), border_style=style))
+    if resp.citations:
+        table = Table(title="Citations", show_lines=True)
+        for col in ("n", "authority / document", "section", "quote"):
+            table.add_column(col, overflow="fold")
+        for c in resp.citations:
+            quote = c.quote if len(c.quote) < 400 else c.quote[:400] + " ..."
+            table.add_row(
+                str(c.n),
+                f"{c.authority}\n{c.title} ({c.version}, {c.status})",
+                f"{c.section or '-'}" + (f"\np. {c.page}" if c.page else ""),
+                quote,
+            )
+        console.print(table)
+    for n in resp.notices:
+        console.print(f"[dim]note: {n}[/dim]")
+    console.print(f"[dim]read as: {resp.interpreted_question}[/dim]")
+    console.print(f"[dim]session: {resp.session_id}  answer id: {resp.answer_id}  {resp.timings_ms.get('total', 0):.0f} ms[/dim]")
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Interface to bind (default: settings.host)"),
+    port: int | None = typer.Option(None, help="Port (default: settings.port)"),
+) -> None:
+    """Build the index on first start (with a progress bar), then serve the API and the chat."""
+    import uvicorn
+
+    from assistant.server.app import create_app
+    from assistant.settings import get_settings
+
+    settings = get_settings()
+    _ensure_index(settings)
+    app = create_app(settings)
+    chat = _mount_chat(app, settings)
+    services = _services()
+    with console.status("Loading the embedder and the index ..."):
+        services.warm_up()
+    h, p = host or settings.host, port or settings.port
+    console.print(f"API: http://{h}:{p}/docs" + (f"   chat: http://{h}:{p}{chat}" if chat else ""))
+    uvicorn.run(app, host=h, port=p, log_level="info")
+
+
+def _ensure_index(settings) -> None:
+    try:
+        from ingest.pipeline import ensure_index
+    except ImportError:
+        console.print("[yellow]ingest pipeline not installed; serving whatever index exists[/yellow]")
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("Checking the policy index", total=None)
+
+        def on_progress(done: int, total: int, what: str = "") -> None:
+            progress.update(task, completed=done, total=total, description=f"Indexing {what}".strip())
+
+        try:
+            ensure_index(settings, progress=on_progress)
+        except TypeError:  # a pipeline without a progress callback
+            ensure_index(settings)
+
+
+def _mount_chat(app, settings) -> str | None:
+    try:
+        from assistant.ui.mount import CHAT_PATH, mount_chat
+    except ImportError:
+        return None
+    try:
+        mount_chat(app, settings)
+    except Exception as exc:  # the API must come up even if the chat cannot
+        console.print(f"[yellow]chat UI not mounted: {exc}[/yellow]")
+        return None
+    return CHAT_PATH
+
+
+def gaps(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON"),
+    limit: int = typer.Option(100, help="How many, most recent first"),
+    authority: str | None = typer.Option(None, "--authority", "-a"),
+) -> None:
+    """Questions the assistant refused: possible gaps in the policies, for QA leads."""
+    from assistant.corpus import UnknownAuthority
+
+    services = _services()
+    try:
+        full = services.corpus.resolve_authority(authority)
+    except UnknownAuthority as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    records = services.gaps.list(limit=limit, authority=full)
+    if as_json:
+        sys.stdout.write(json.dumps([r.model_dump() for r in records], indent=2) + "\n")
+        return
+    if not records:
+        console.print("No refused questions recorded.")
+        return
+    table = Table(title="Possible policy gaps (refused questions)")
+    for col in ("time", "authority", "reason", "question", "nearest sections"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        table.add_row(
+            r.time,
+            r.authority or "all",
+            r.reason,
+            r.question if r.question is not None else "[dim](not stored)[/dim]",
+            "\n".join(f"{s.authority}: {s.section}" for s in r.nearest_sections) or "-",
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this feature's commands to the ``permanence`` app."""
+    """Add ``ask``, ``serve`` and ``gaps`` to the ``permanence`` app."""
+    app.command("ask")(ask)
+    app.command("serve")(serve)
+    app.command("gaps")(gaps)
