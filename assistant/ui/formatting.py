@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from assistant.models import Citation
@@ -167,33 +168,93 @@ def superseded_banner(citations: Iterable[Citation], successors: Mapping[str, st
 
 
 REFUSAL_HEADING = "**The policies in this corpus do not cover this question.**"
+DECLINE_HEADING = "**This is outside what the assistant answers.**"
+_DECLINE_REASONS = ("injection", "out_of_domain")
 
 
-def refusal_markdown(answer: str, nearest: Sequence[Citation] = (), notices: Sequence[str] = ()) -> str:
-    """How a refusal looks: it says so first, gives the assistant's own wording, then the
-    nearest sections (each openable like a citation), and never an improvised answer."""
-    lines = [":::caution", "Not covered: the assistant will not guess an answer.", ":::", "", REFUSAL_HEADING, ""]
-    if answer.strip():
-        lines += [answer.strip(), ""]
-    if nearest:
-        lines.append("Nearest sections you may want to read:")
-        lines.append("")
-        for c in nearest:
-            lines.append(f"- {element_name(c.n)} {citation_heading(c)}")
-        lines.append("")
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    return obj.get(key, default) if isinstance(obj, Mapping) else getattr(obj, key, default)
+
+
+def nearest_sections_list(nearest: Sequence[Any]) -> str:
+    """The nearest sections of a refusal, one line each: authority, title, version, section."""
+    rows = []
+    for s in nearest:
+        where = f"{_get(s, 'authority')}, *{escape_markdown(str(_get(s, 'title')))}* ({escape_markdown(str(_get(s, 'version')))}, {_get(s, 'status')})"
+        section = _get(s, "section")
+        page = _get(s, "page")
+        rows.append(f"- {where}" + (f": {escape_markdown(section)}" if section else "") + (f", page {page}" if page else ""))
+    return "\n".join(rows)
+
+
+def refusal_markdown(answer: str, nearest: Sequence[Any] = (), notices: Sequence[str] = (), reason: str | None = None) -> str:
+    """How a refusal looks: a caution block and a heading say so before anything else;
+    then the assistant's own wording and the nearest sections to read. No policy text
+    is presented as an answer."""
+    declined = reason in _DECLINE_REASONS
+    alert = ("Declined: the assistant only answers questions about the permanence policies in its corpus."
+             if declined else "Not covered: the assistant will not guess an answer the policies do not give.")
+    lines = [":::caution", alert, ":::", "", DECLINE_HEADING if declined else REFUSAL_HEADING, ""]
+    body = answer.strip()
+    if body:
+        lines += [body, ""]
+    if nearest and "nearest section" not in body.lower():
+        lines += ["The nearest sections are:", "", nearest_sections_list(nearest), ""]
     for n in notices:
         lines.append(f"_{escape_markdown(n)}_")
     return "\n".join(lines).rstrip()
 
 
 # ---------------------------------------------------------------------------
-# Rule results (assistant.rules): review schedules, timelines, eligibility.
+# Rule results (assistant.rules.results.RuleResult, as JSON dicts)
 # ---------------------------------------------------------------------------
 
-_STATUS_ICON = {"overdue": "🔴 overdue", "due soon": "🟠 due soon", "due_soon": "🟠 due soon", "upcoming": "🟢 upcoming",
-                "done": "✔ done", "held": "✔ held", "eligible": "✅ eligible", "not eligible": "❌ not eligible",
-                "not_eligible": "❌ not eligible", "can't tell yet": "❔ can't tell yet", "cant_tell": "❔ can't tell yet",
-                "unknown": "❔ can't tell yet"}
+DUE_SOON_DAYS = 14
+_OUTCOME = {
+    "eligible": "✅ eligible", "not_eligible": "❌ not eligible", "cannot_tell": "❔ can't tell yet",
+    "applies": "✅ applies", "does_not_apply": "❌ does not apply", "computed": "dates computed",
+    "not_applicable": "— not applicable", "no_timescale": "— no timescale in the document",
+    "not_yet": "⏳ not yet", "possible": "❔ possible",
+}
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError):
+        return None
+
+
+def uk_date(value: Any) -> str:
+    d = _as_date(value)
+    return f"{d.day} {d:%B %Y}" if d else _fmt(value)
+
+
+def outcome_label(outcome: Any) -> str:
+    return _OUTCOME.get(str(outcome), _fmt(outcome))
+
+
+def date_status(item: Mapping[str, Any], today: date, due_soon_days: int = DUE_SOON_DAYS) -> str:
+    """Overdue / due soon / upcoming against ``today``; held (late or on time) when known."""
+    held = _as_date(item.get("held_on"))
+    if held:
+        return f"✔ held {uk_date(held)}" + (" (late)" if item.get("late") else "")
+    when = _as_date(item.get("date"))
+    if when is None:
+        return "—"
+    relation = item.get("relation", "by")
+    if relation in ("from", "window_opens"):
+        return "✅ reached" if when <= today else "🟢 upcoming"
+    if when < today or (relation == "before" and when == today):
+        return "🔴 overdue"
+    if (when - today).days <= due_soon_days:
+        return "🟠 due soon"
+    return "🟢 upcoming"
+
+
+_RELATION_WORD = {"by": "by", "before": "before", "from": "from", "window_opens": "from", "window_closes": "until"}
 
 
 def _fmt(value: Any) -> str:
@@ -201,78 +262,51 @@ def _fmt(value: Any) -> str:
         return "—"
     if isinstance(value, (list, tuple)):
         return "; ".join(_fmt(v) for v in value) or "—"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) or "—"
     return escape_markdown(str(value)).replace("\n", " ")
 
 
-def status_label(status: Any) -> str:
-    if status is None:
-        return "—"
-    return _STATUS_ICON.get(str(status).strip().lower(), _fmt(status))
+def _cell(value: Any) -> str:
+    return _fmt(value).replace("|", "\\|")
 
 
-def _first(d: Mapping[str, Any], *keys: str) -> Any:
-    for k in keys:
-        if k in d and d[k] not in (None, "", [], {}):
-            return d[k]
-    return None
-
-
-def _due_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Dated items of one rule result, whatever the rule calls them."""
-    for key in ("events", "timeline", "due_dates", "dates", "items", "reviews", "schedule"):
-        val = result.get(key)
-        if isinstance(val, list) and val and all(isinstance(v, Mapping) for v in val):
-            return [dict(v) for v in val]
-        if isinstance(val, Mapping) and val:
-            return [{"label": k, "due": v} for k, v in val.items()]
-    return []
-
-
-def rule_results_markdown(results: Sequence[Mapping[str, Any]]) -> str:
-    """Rule results as small tables: one per result, dated items in date order with
-    their status; eligibility outcomes with reasons; each with its legal basis."""
+def rule_results_markdown(results: Sequence[Mapping[str, Any]], today: date | None = None,
+                          due_soon_days: int = DUE_SOON_DAYS) -> str:
+    """Rule results as a small timeline table per result (due dates in order, with
+    status against ``today``), eligibility routes with their status, the legal basis,
+    and any facts still needed. The answer text above it carries the reasons."""
+    today = today or date.today()
     blocks: list[str] = []
     for r in results:
-        title = _first(r, "title", "rule_title", "rule", "name", "kind") or "Rule result"
-        authority = _first(r, "authority")
-        head = f"**{_fmt(title)}**" + (f" — {_fmt(authority)}" if authority else "")
-        lines = [head]
-        outcome = _first(r, "outcome", "status", "result")
-        if outcome is not None and not _due_rows(r):
-            lines.append(f"Outcome: {status_label(outcome)}")
-        earliest = _first(r, "earliest_date", "qualifies_from", "earliest")
-        if earliest:
-            lines.append(f"Qualifies from: {_fmt(earliest)}")
-        rows = _due_rows(r)
-        if rows:
-            rows.sort(key=lambda e: str(_first(e, "due", "due_date", "date", "by") or "9999"))
-            lines += ["", "| Due | What | Status | Basis |", "| --- | --- | --- | --- |"]
-            for e in rows:
-                lines.append(
-                    "| {} | {} | {} | {} |".format(
-                        _fmt(_first(e, "due", "due_date", "date", "by")),
-                        _fmt(_first(e, "label", "what", "event", "name", "title")),
-                        status_label(_first(e, "status", "state")),
-                        _fmt(_first(e, "basis", "legal_basis", "source", "authority")),
-                    )
-                )
-        reasons = _first(r, "reasons", "reason", "explanation")
-        if reasons:
-            reasons = reasons if isinstance(reasons, list) else [reasons]
-            lines += [""] + [f"- {_fmt(x)}" for x in reasons]
-        missing = _first(r, "missing_facts", "facts_needed", "needed")
-        if missing:
-            lines.append(f"Still needed: {_fmt(missing)}")
-        skipped = _first(r, "skipped_holidays", "holidays_skipped")
-        if skipped:
-            lines.append(f"Bank holidays skipped: {_fmt(skipped)}")
-        basis = _first(r, "legal_basis", "basis")
-        if basis and not rows:
-            lines.append(f"Legal basis: {_fmt(basis)}")
-        elif basis:
-            lines.append(f"Legal basis: {_fmt(basis)}")
+        head = f"**{_fmt(r.get('title') or 'Rule result')}** — {_fmt(r.get('authority'))}"
+        if r.get("document_status") == "superseded":
+            head += " (superseded document)"
+        lines = [head, f"Outcome: {outcome_label(r.get('outcome'))}"]
+        dates = sorted((d for d in r.get("dates") or [] if isinstance(d, Mapping)), key=lambda d: str(d.get("date")))
+        if dates:
+            lines += ["", "| Date | What | Status | How it was worked out |", "| --- | --- | --- | --- |"]
+            for d in dates:
+                when = f"{_RELATION_WORD.get(d.get('relation', 'by'), 'by')} {uk_date(d.get('date'))}"
+                how = _cell(d.get("basis"))
+                skipped = d.get("skipped_holidays") or []
+                if skipped:
+                    how += " (skips " + ", ".join(f"{_fmt(h.get('name'))} {uk_date(h.get('date'))}" for h in skipped) + ")"
+                if d.get("projected"):
+                    how += " (projected from a due date)"
+                lines.append(f"| {when} | {_cell(d.get('label'))} | {date_status(d, today, due_soon_days)} | {how} |")
+        routes = [x for x in r.get("routes") or [] if isinstance(x, Mapping)]
+        if routes:
+            lines += ["", "| Route | Status | Qualifies from |", "| --- | --- | --- |"]
+            for x in routes:
+                lines.append(f"| {_cell(x.get('label'))} | {outcome_label(x.get('status'))} | "
+                             f"{uk_date(x.get('qualifies_from')) if x.get('qualifies_from') else '—'} |")
+        if r.get("earliest_date"):
+            lines.append(f"\nEarliest date without leave: **{uk_date(r['earliest_date'])}**")
+        if r.get("legal_basis"):
+            lines.append(f"\nLegal basis: {_fmt(r['legal_basis'])}")
+        if r.get("missing_facts"):
+            lines.append(f"\nStill needed: {_fmt(r['missing_facts'])}")
+        for note in r.get("notes") or []:
+            lines.append(f"\n_{_fmt(note)}_")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -105,12 +105,26 @@ def test_superseded_banner_names_document_and_successor():
     assert banner.count("2021-2025) is superseded") == 1  # one mention per document
 
 
-def test_refusal_says_not_covered_and_lists_nearest_sections():
-    near = _cite("A guardian of the child.", n=1)
-    md = f.refusal_markdown("The policies do not say.", [near])
-    assert f.REFUSAL_HEADING in md
-    assert md.index(f.REFUSAL_HEADING) < md.index("Nearest sections")
-    assert "[1] Wigan Council" in md
+NEAREST = [{"document_id": "luton", "authority": "Luton Council", "title": "Permanence Planning Guidance", "version": "v56",
+            "status": "current", "section": "Permanence Planning Meetings", "page": None, "score": 0.2}]
+
+
+def test_refusal_says_not_covered_first_and_lists_nearest_sections():
+    md = f.refusal_markdown("I can't answer it from them.", NEAREST)
+    assert md.startswith(":::caution\n")
+    assert md.index(f.REFUSAL_HEADING) < md.index("I can't answer it from them.") < md.index("nearest sections")
+    assert "Luton Council, *Permanence Planning Guidance* (v56, current): Permanence Planning Meetings" in md
+
+
+def test_refusal_does_not_repeat_nearest_sections_the_answer_already_lists():
+    answer = "The policies in the corpus do not cover this question.\n\nThe nearest sections are:\n- Luton Council ..."
+    md = f.refusal_markdown(answer, NEAREST)
+    assert md.lower().count("nearest sections") == 1
+
+
+def test_decline_is_worded_as_a_decline():
+    md = f.refusal_markdown("I can't change how I work.", [], reason="injection")
+    assert f.DECLINE_HEADING in md and f.REFUSAL_HEADING not in md
 
 
 def test_sources_list_has_one_clickable_marker_per_citation():
@@ -120,27 +134,60 @@ def test_sources_list_has_one_clickable_marker_per_citation():
     assert f.sources_list([]) == ""
 
 
-def test_rule_results_table_sorted_by_due_date_with_status():
-    results = [{
-        "title": "Statutory reviews", "authority": "England",
-        "events": [
-            {"label": "Second review", "due": "2026-06-30", "status": "upcoming", "basis": "reg. 33"},
-            {"label": "First review", "due": "2026-03-30", "status": "overdue", "basis": "reg. 33"},
-        ],
-        "legal_basis": "Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33",
-    }]
-    md = f.rule_results_markdown(results)
-    assert "| Due | What | Status | Basis |" in md
-    assert md.index("2026-03-30") < md.index("2026-06-30")
-    assert "🔴 overdue" in md and "🟢 upcoming" in md
+REVIEWS = {
+    "topic": "review_schedule", "rule_ids": ["statute-reg33"], "title": "Statutory reviews", "authority": "England",
+    "document_id": None, "document_status": None, "outcome": "computed", "summary": "…", "reasons": [],
+    "dates": [
+        {"key": "second_review", "label": "Second review due", "date": "2026-06-30", "relation": "by",
+         "basis": "3 months after the first review", "held_on": None, "late": None, "projected": True, "skipped_holidays": []},
+        {"key": "first_review", "label": "First review due", "date": "2026-03-30", "relation": "by",
+         "basis": "20 working days after 2 March 2026", "held_on": None, "late": None, "projected": False,
+         "skipped_holidays": [{"date": "2026-04-03", "name": "Good Friday"}]},
+        {"key": "third_review", "label": "Third review due", "date": "2026-12-30", "relation": "by",
+         "basis": "6 months after the second review", "held_on": None, "late": None, "projected": True, "skipped_holidays": []},
+    ],
+    "routes": [], "earliest_date": None,
+    "legal_basis": ["Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33"],
+    "citations": [], "missing_facts": [], "notes": [],
+}
+
+
+def test_rule_dates_table_in_date_order_with_status_against_today():
+    from datetime import date
+
+    md = f.rule_results_markdown([REVIEWS], today=date(2026, 6, 20))
+    assert "| Date | What | Status | How it was worked out |" in md
+    assert md.index("30 March 2026") < md.index("30 June 2026") < md.index("30 December 2026")
+    row = {line.split("|")[2].strip(): line for line in md.splitlines() if line.startswith("| by ")}
+    assert "🔴 overdue" in row["First review due"]
+    assert "🟠 due soon" in row["Second review due"]
+    assert "🟢 upcoming" in row["Third review due"]
+    assert "Good Friday 3 April 2026" in row["First review due"]
     assert "reg. 33" in md
 
 
-def test_rule_eligibility_outcome_and_reasons():
-    md = f.rule_results_markdown([{"title": "SGO without leave", "outcome": "not eligible",
-                                   "reasons": ["lived with the carer for 10 months, not one year"],
-                                   "earliest_date": "2026-01-10"}])
-    assert "❌ not eligible" in md and "Qualifies from: 2026-01-10" in md and "10 months" in md
+def test_date_status_held_and_late():
+    from datetime import date
+
+    held = {"date": "2026-03-30", "relation": "by", "held_on": "2026-04-02", "late": True}
+    assert f.date_status(held, date(2026, 5, 1)) == "✔ held 2 April 2026 (late)"
+    assert f.date_status({"date": "2026-05-01", "relation": "from"}, date(2026, 5, 1)) == "✅ reached"
+
+
+def test_rule_eligibility_routes_and_earliest_date():
+    result = {**REVIEWS, "title": "Special guardianship without leave", "authority": "Wigan Council", "outcome": "not_eligible",
+              "dates": [], "earliest_date": "2026-01-10",
+              "routes": [{"id": "fc_one_year", "label": "Foster carer, one year", "status": "not_yet", "qualifies_from": "2026-01-10",
+                          "reasons": [], "legal_reference": None, "missing_facts": []},
+                         {"id": "la_consent", "label": "Consent of the local authority", "status": "possible",
+                          "qualifies_from": None, "reasons": [], "legal_reference": None, "missing_facts": []}],
+              "missing_facts": ["whether the local authority consents"]}
+    md = f.rule_results_markdown([result])
+    assert "Outcome: ❌ not eligible" in md
+    assert "| Foster carer, one year | ⏳ not yet | 10 January 2026 |" in md
+    assert "| Consent of the local authority | ❔ possible | — |" in md
+    assert "Earliest date without leave: **10 January 2026**" in md
+    assert "Still needed: whether the local authority consents" in md
 
 
 def test_missing_facts_prompt_lists_each_fact():

@@ -1,0 +1,119 @@
+"""Thumbs up/down and comments in the chat, stored in the API's feedback store.
+
+Chainlit shows its feedback buttons only when a data layer is configured, and sends
+each rating to ``BaseDataLayer.upsert_feedback``. This data layer persists nothing
+else (no chat history: questions may identify a child); its only job is to hand the
+rating, for the answer it rates, to the same feedback service as ``POST /feedback``.
+
+Chainlit calls ``upsert_feedback`` from an HTTP request, outside the chat session, so
+the answer a rating is about is looked up in a small process-wide registry that the
+chat fills when it sends an answer (``remember_answer``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import OrderedDict
+
+from chainlit.data.base import BaseDataLayer
+from chainlit.types import Feedback, PaginatedResponse, PageInfo
+
+from assistant.ui import runtime
+
+log = logging.getLogger(__name__)
+
+_MAX_REMEMBERED = 5000
+_answers: OrderedDict[str, str] = OrderedDict()  # chat message id -> answer id
+_lock = threading.Lock()
+
+
+def remember_answer(message_id: str, answer_id: str | None) -> None:
+    """Record which answer (``AskResponse.answer_id``) the chat message ``message_id`` shows."""
+    if not message_id or not answer_id:
+        return
+    with _lock:
+        _answers[message_id] = answer_id
+        _answers.move_to_end(message_id)
+        while len(_answers) > _MAX_REMEMBERED:
+            _answers.popitem(last=False)
+
+
+def answer_id_for(message_id: str) -> str | None:
+    with _lock:
+        return _answers.get(message_id)
+
+
+def store_feedback(feedback: Feedback) -> str:
+    """Write one chat rating through the shared feedback service; returns its id."""
+    from assistant.ui.service_adapters import record_feedback
+
+    return record_feedback(
+        runtime.services(),
+        answer_id=answer_id_for(feedback.forId),
+        rating="up" if feedback.value == 1 else "down",
+        comment=feedback.comment,
+    )
+
+
+class ChatFeedbackDataLayer(BaseDataLayer):
+    """The minimal data layer: feedback goes to our store, everything else is dropped."""
+
+    async def upsert_feedback(self, feedback: Feedback) -> str:
+        return await asyncio.to_thread(store_feedback, feedback)
+
+    async def delete_feedback(self, feedback_id: str) -> bool:
+        # The shared store keeps one rating per answer and has no "withdrawn" state;
+        # un-clicking a thumb in the chat leaves the last rating in place.
+        log.info("chat feedback on %s un-clicked; the stored rating is kept", feedback_id)
+        return False
+
+    # --- no chat history is kept -------------------------------------------------
+    async def get_user(self, identifier: str):
+        return None
+
+    async def create_user(self, user):
+        return None
+
+    async def create_element(self, element):
+        return None
+
+    async def get_element(self, thread_id: str, element_id: str):
+        return None
+
+    async def delete_element(self, element_id: str, thread_id: str | None = None):
+        return None
+
+    async def create_step(self, step_dict):
+        return None
+
+    async def update_step(self, step_dict):
+        return None
+
+    async def delete_step(self, step_id: str):
+        return None
+
+    async def get_thread_author(self, thread_id: str) -> str:
+        return ""
+
+    async def delete_thread(self, thread_id: str):
+        return None
+
+    async def list_threads(self, pagination, filters) -> PaginatedResponse:
+        return PaginatedResponse(data=[], pageInfo=PageInfo(hasNextPage=False, startCursor=None, endCursor=None))
+
+    async def get_thread(self, thread_id: str):
+        return None
+
+    async def update_thread(self, thread_id: str, name=None, user_id=None, metadata=None, tags=None):
+        return None
+
+    async def build_debug_url(self) -> str:
+        return ""
+
+    async def close(self) -> None:
+        return None
+
+    async def get_favorite_steps(self, user_id: str) -> list:
+        return []
