@@ -20,6 +20,7 @@ _ROUTER_MODULES: tuple[str, ...] = (
     "assistant.server.documents.documents_router",
     "assistant.server.feedback.feedback_router",
     "assistant.server.gaps.gaps_router",
+    "assistant.server.rules.rules_router",
 )
 
 
