@@ -72,7 +72,7 @@ def luton_ppm_result(
             nxt = add_period(nxt, every)
             k += 1
         if k > 1:
-            b.date(f"luton_ppm_{k}", "Next Permanency Planning Meeting (projected)", nxt,
+            b.date(f"luton_ppm_{k}", "Next Permanency Planning Meeting", nxt,
                    f"every {describe_period(every)} from the first PPM due date", projected=True)
             b.reasons.append(f"No PPM dates were given, so later PPMs are counted every {describe_period(every)} "
                              f"from the first due date: next by {fmt(nxt)}.")

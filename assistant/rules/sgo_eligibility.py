@@ -110,7 +110,8 @@ def statute_result(book: Rulebook, f: SgoFacts, today: date) -> RuleResult:
     spans = spans_from(f)
     b = ResultBuilder(book, "sgo_eligibility", SGO)
     b.also_uses(CAO_STATUTE)
-    marks = b.cite_all(SGO)
+    b.cite_rule(SGO, "see_also:sgo_statute")
+    marks = b.cite_rule(SGO, "see_also:not_parent_2026") + b.cite_rule(SGO, "see_also:not_parent_2021")
     gate = _gate(f)
     if gate:
         b.reasons.append(f"{gate} {marks}".rstrip())
@@ -129,7 +130,7 @@ def statute_result(book: Rulebook, f: SgoFacts, today: date) -> RuleResult:
                "the time-based route's qualifying date", relation="from")
     if f.applicant_aged_18_or_over is None:
         b.notes.append("Assumes the applicant is 18 or over (s.14A(2)(a)).")
-    b.reasons.append(f"A parent can never be a special guardian {marks}.".replace(" .", "."))
+    b.reasons.append(f"A parent can never be a special guardian {marks}.")
     summary = summary_line(ORDER, outcome, routes, earliest, on)
     if outcome != "not_eligible" or earliest:
         apply_from = _notice_dates(b, book, f, today, earliest if outcome != "eligible" else on)

@@ -1,0 +1,483 @@
+"""Rule questions in chat: recognise a question that carries a child's facts, compute, cite.
+
+``answer_rule_question(question, authority, today)`` returns None for anything that is
+not a rule question, conservatively: the question must name a rule topic (reviews, the
+permanence plan, planning meetings, special guardianship, child arrangements orders,
+private fostering) AND carry a concrete date or a fact about a specific child ("came
+into care", "has had the child since", "for 8 months", "aged 12"). "Who may apply for
+an SGO?" is a policy question for retrieval, not a computation.
+
+For a rule question it returns a markdown answer with the computed result and markers
+[1], [2] ... that index ``citations``; ``results`` holds the structured rule results;
+``missing_facts`` lists what the user must say before anything can be computed (the
+answer then asks for it, it never guesses).
+
+Dates are read by ``date_parsing``: UK day-first numbers, "2 March 2026", "2nd March";
+a date without a year is in the year of ``today``; "for 8 months" counts back from
+``today``. Each assumption made is stated in the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import BaseModel, Field, ValidationError
+
+from assistant.corpus import UnknownAuthority
+from assistant.models import Citation
+from assistant.rules.cao_eligibility import cao_eligibility
+from assistant.rules.citations import CitationList
+from assistant.rules.date_arithmetic import fmt
+from assistant.rules.date_parsing import DateMention, Duration, find_dates, find_durations
+from assistant.rules.facts import CaoFacts, PrivateFosteringFacts, ReviewScheduleFacts, SgoFacts, TimelineFacts
+from assistant.rules.private_fostering import private_fostering
+from assistant.rules.results import RuleResult
+from assistant.rules.review_schedule import review_schedule
+from assistant.rules.rulebook import Rulebook, get_rulebook
+from assistant.rules.scope import Scope
+from assistant.rules.sgo_eligibility import sgo_eligibility
+from assistant.rules.timeline import build_timeline
+
+from dateutil.relativedelta import relativedelta
+
+
+class RuleChatResult(BaseModel):
+    """A computed answer to a rule question (see the module docstring)."""
+
+    answer: str = Field(description="Markdown; [n] markers index citations")
+    results: list[dict] = Field(default_factory=list, description="Structured rule results (RuleResult as JSON)")
+    citations: list[Citation] = Field(default_factory=list, description="Numbered from 1, in marker order")
+    missing_facts: list[str] = Field(default_factory=list, description="Facts to ask for; non-empty = nothing guessed")
+    computation: str = Field("", description="review_schedule | timeline | sgo_eligibility | cao_eligibility | private_fostering")
+
+
+# --- recognising the question ------------------------------------------------------
+
+_T_PF = re.compile(r"\bprivate(?:ly)?[- ]foster", re.I)
+_T_SGO = re.compile(r"\b(?:sgos?|special[- ]guardian(?:ship)?s?)\b", re.I)
+_T_CAO = re.compile(r"\b(?:caos?|child[- ]arrangements?[- ]orders?|residence[- ]orders?)\b", re.I)
+_T_REVIEW = re.compile(
+    r"\b(?:reviews?|lac review|cla review|permanen(?:ce|cy) plan|plan for permanence|planning meetings?|ppms?|"
+    r"adm|agency decision maker|ratif\w*|timeline|due dates?|deadlines?|nspcc|reunification|care proceedings|"
+    r"26[- ]weeks?|four[- ]month)\b",
+    re.I,
+)
+_CHILD_FACT = re.compile(
+    r"\b(?:came|come|comes|coming|went|entered|entering|brought)\s+(?:in)?to\s+care|became\s+looked\s+after|"
+    r"looked\s+after\s+(?:from|since|on)|accommodated\s+(?:on|from|since)|into\s+care\s+on|care\s+episode|"
+    r"has\s+(?:had|cared\s+for|looked\s+after)\s+(?:the|this|my|our|her|him|them)|(?:has\s+)?lived\s+with|"
+    r"living\s+with|placed\s+with|staying\s+with|moved\s+in|since\b|\baged\s+\d|\d{1,2}[- ]year[- ]old|"
+    r"review\s+(?:was\s+)?held|proceedings\s+(?:were\s+)?issued",
+    re.I,
+)
+_MEETINGS = re.compile(r"\b(?:planning meetings?|ppms?|adm|agency decision maker|ratif\w*|timeline|due dates?|"
+                       r"deadlines?|overdue|what(?:'s| is) due|nspcc|reunification|care proceedings|26[- ]weeks?)\b", re.I)
+
+# cues just before a date, by the fact the date is
+_CUE_LOOKED_AFTER = re.compile(
+    r"(?:(?:came|come|comes|coming|went|entered|entering|brought)\s+(?:in)?to\s+care|became\s+looked\s+after|"
+    r"looked\s+after|accommodated|care\s+episode\s+(?:began|started)|into\s+care|in\s+care\s+(?:since|from)|"
+    r"removed|entering\s+care|entered\s+care)\b[^.?!;]{0,25}$",
+    re.I,
+)
+_CUE_REVIEW = re.compile(r"\b(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th)\s+(?:lac\s+|cla\s+|looked[- ]after\s+)?"
+                         r"review[^.?!;]{0,25}$", re.I)
+_CUE_SINCE = re.compile(r"(?:\bsince|\bfrom|has\s+(?:had|cared\s+for|looked\s+after)\b[^.?!;]{0,30}|lived\s+with\b"
+                        r"[^.?!;]{0,30}|placed\s+with\b[^.?!;]{0,30}|moved\s+in\b[^.?!;]{0,20}|"
+                        r"(?:began|started|arrived)\b[^.?!;]{0,15})\s*(?:on\s+)?$", re.I)
+_CUE_APPLY = re.compile(r"(?:appl(?:y|ying|ication)|make\s+an\s+application|lodge|file)\b[^.?!;]{0,60}?\b(?:on|by|in)\s*$",
+                        re.I)
+_CUE_TODAY = re.compile(r"\b(?:today\s+is|as\s+(?:of|at)|it\s+is\s+now)\s*$", re.I)
+_CUE_NOTICE = re.compile(r"\bnotice\b[^.?!;]{0,30}$", re.I)
+_CUE_ISSUED = re.compile(r"\b(?:proceedings|application)\b[^.?!;]{0,20}\bissued\b[^.?!;]{0,5}$|\bissued\s+(?:on\s+)?$", re.I)
+_CUE_UNTIL = re.compile(r"\b(?:until|till|to|ending|ends?|ended|leaves?|left)\s*(?:on\s+)?$", re.I)
+_CUE_PLACED = re.compile(r"\bplaced\b[^.?!;]{0,40}\b(?:residential|children'?s\s+home)[^.?!;]{0,20}$|"
+                         r"\b(?:residential|children'?s\s+home)\b[^.?!;]{0,30}\b(?:since|from|on)\s*$", re.I)
+
+_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+
+_ROLE = re.compile(
+    r"\b(?P<role>great[- ]grand(?:mother|father|parent|ma|pa)|great[- ]aunt(?:ie)?|great[- ]uncle|"
+    r"grand(?:mother|father|parent|ma|pa|ad|dad)s?|nan|nana|gran|granny|step[- ]?(?:mother|father|parent|mum|dad)|"
+    r"aunt(?:ie|y)?|uncle|(?:older\s+|elder\s+|half[- ])?(?:brother|sister|sibling)|cousin|family\s+friend|friend|"
+    r"neighbour|foster\s+(?:carer|parent)s?|kinship\s+(?:foster\s+)?carer|connected\s+(?:person|carer)|"
+    r"special\s+guardian|guardian|mother|father|mum|dad|parent)\b",
+    re.I,
+)
+_ROLE_MAP = [
+    (r"great[- ]grand", "great_grandparent"), (r"great[- ]aunt", "great_aunt"), (r"great[- ]uncle", "great_uncle"),
+    (r"grand|^nan|^gran", "grandparent"), (r"step", "step_parent"), (r"aunt", "aunt"), (r"uncle", "uncle"),
+    (r"brother", "brother"), (r"sister", "sister"), (r"sibling", "sibling"), (r"cousin", "cousin"),
+    (r"friend", "family_friend"), (r"neighbour", "unrelated"), (r"^(?:mother|father|mum|dad|parent)", "parent"),
+]
+
+
+def _relationship(role: str) -> str | None:
+    role = role.lower()
+    for pattern, rel in _ROLE_MAP:
+        if re.search(pattern, role):
+            return rel
+    return None
+
+
+def _before(question: str, d: DateMention, width: int = 80) -> str:
+    return question[max(0, d.start - width):d.start]
+
+
+class _Facts:
+    """What the question says, date by date."""
+
+    def __init__(self, question: str, today: date):
+        self.q = question
+        self.today = today
+        self.dates = find_dates(question, today)
+        self.durations = find_durations(question)
+        self.assumptions: list[str] = []
+        self.invalid = [d for d in self.dates if d.value is None]
+        self.used: set[int] = set()
+        for d in self.dates:
+            if d.value is not None and d.year_assumed:
+                self.assumptions.append(f"'{d.text}' read as {fmt(d.value)} (no year given: this year)")
+
+    def take(self, cue: re.Pattern[str], width: int = 80) -> DateMention | None:
+        for i, d in enumerate(self.dates):
+            if i in self.used or d.value is None:
+                continue
+            if cue.search(_before(self.q, d, width)):
+                self.used.add(i)
+                return d
+        return None
+
+    def take_all(self, cue: re.Pattern[str]) -> list[tuple[DateMention, re.Match[str]]]:
+        out = []
+        for i, d in enumerate(self.dates):
+            if i in self.used or d.value is None:
+                continue
+            m = cue.search(_before(self.q, d))
+            if m:
+                self.used.add(i)
+                out.append((d, m))
+        return out
+
+    def remaining(self) -> list[DateMention]:
+        return [d for i, d in enumerate(self.dates) if i not in self.used and d.value is not None]
+
+    def since_from_duration(self) -> date | None:
+        for dur in self.durations:
+            if dur.unit in ("months", "years", "weeks"):
+                since = self.today - relativedelta(**{dur.unit: dur.amount})
+                self.assumptions.append(f"'{dur.text}' read as since {fmt(since)} (counted back from {fmt(self.today)})")
+                return since
+        return None
+
+
+# --- answers ---------------------------------------------------------------------------
+
+
+def _renumber(text: str, mapping: dict[int, int]) -> str:
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", text)
+
+
+class _Answer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.cites = CitationList()
+        self.results: list[RuleResult] = []
+
+    def add_result(self, res: RuleResult) -> dict[int, int]:
+        self.results.append(res)
+        return {c.n: self.cites.add_citation(c) for c in res.citations}
+
+    def markers(self, mapping: dict[int, int]) -> str:
+        return "".join(f"[{n}]" for n in sorted(set(mapping.values())))
+
+    def finish(self, computation: str, missing: list[str], assumptions: list[str]) -> RuleChatResult:
+        lines = list(self.lines)
+        if assumptions:
+            lines.append("")
+            lines.append("_Read from your question: " + "; ".join(assumptions) + "._")
+        if missing:
+            lines.append("")
+            lines.append("**To work this out I need:** " + "; ".join(missing) + ". Can you tell me?")
+        lines.append("")
+        lines.append("_Computed by the rule layer from the dates given; check the cited passages and the legal "
+                     "references._")
+        return RuleChatResult(answer="\n".join(lines).strip(), results=[r.model_dump(mode="json") for r in self.results],
+                              citations=self.cites.citations, missing_facts=missing, computation=computation)
+
+
+def _where(res: RuleResult) -> str:
+    if res.authority == "England":
+        return "Statute (England)"
+    sup = " - superseded" if res.document_status == "superseded" else ""
+    return f"{res.authority} ({res.document_id}{sup})"
+
+
+def _ask_only(computation: str, missing: list[str], intro: str, assumptions: list[str]) -> RuleChatResult:
+    a = _Answer()
+    a.lines.append(intro)
+    return a.finish(computation, missing, assumptions)
+
+
+def _invalid_words(f: _Facts) -> list[str]:
+    return [f"a real date instead of {d.text!r} ({d.error})" for d in f.invalid]
+
+
+def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
+    laf = f.take(_CUE_LOOKED_AFTER)
+    reviews = sorted(((_ORD[m.group("ord").lower()], d.value) for d, m in f.take_all(_CUE_REVIEW)))
+    today_m = f.take(_CUE_TODAY, 20)
+    today = today_m.value if today_m else f.today
+    issued = f.take(_CUE_ISSUED, 40)
+    placed = f.take(_CUE_PLACED, 60)
+    if laf is None:
+        left = f.remaining()
+        if len(left) == 1 and not reviews and not issued:
+            laf = left[0]  # a single date in a review question is the date the child came into care
+            f.assumptions.append(f"{fmt(laf.value)} taken as the date the child became looked after")
+    if laf is None:
+        missing = _invalid_words(f) or ["the date the child became looked after (came into care)"]
+        return _ask_only("review_schedule", missing, "I can work out the review dates once I know when the child "
+                         "came into care.", f.assumptions)
+    held = [v for n, v in reviews]
+    if [n for n, _ in reviews] != list(range(1, len(reviews) + 1)):
+        return _ask_only("review_schedule", ["the date of each earlier review (first review first)"],
+                         "Later reviews count from the ones before them, so I need every earlier review date.",
+                         f.assumptions)
+    want_timeline = bool(_MEETINGS.search(f.q)) or issued is not None
+    try:
+        if want_timeline:
+            facts = TimelineFacts(looked_after_from=laf.value, today=today, reviews_held=held,
+                                  care_proceedings_issued_on=issued.value if issued else None,
+                                  placement_date=placed.value if placed else None,
+                                  residential_permanence_plan=placed is not None)
+            tl = build_timeline(book, facts, today, 14, scope)
+            results = tl.results
+        else:
+            facts = ReviewScheduleFacts(looked_after_from=laf.value, reviews_held=held, later_reviews=1)
+            results = review_schedule(book, facts, scope)
+    except ValidationError as exc:
+        return _ask_only("review_schedule", [e["msg"].replace("Value error, ", "") for e in exc.errors()],
+                         "Those dates do not fit together.", f.assumptions)
+    a = _Answer()
+    stat = results[0]
+    m = a.add_result(stat)
+    first, second = stat.dates[0], stat.dates[1]
+    a.lines.append(f"**Statutory reviews** (Care Planning, Placement and Case Review (England) Regulations 2010, "
+                   f"reg. 33) - looked after from **{fmt(laf.value)}**:")
+    a.lines.append(f"- First review by **{fmt(first.date)}** ({first.basis}).")
+    a.lines.append(f"- Second review by **{fmt(second.date)}** ({second.basis}).")
+    for d in stat.dates[2:]:
+        if d.held_on or d.date >= today:
+            a.lines.append(f"- {d.label} by **{fmt(d.date)}** ({d.basis}).")
+            break
+    for d in stat.dates:
+        if d.held_on:
+            a.lines.append(f"- {d.label.replace(' due', '')} held on {fmt(d.held_on)}" + (" - late." if d.late else "."))
+    if m:
+        a.lines.append(f"  {a.markers(m)}")
+    a.lines.append("")
+    plan = [r for r in results[1:] if r.topic == "permanence_plan"]
+    if plan:
+        a.lines.append("**Permanence plan** - each council ties it to the second review:")
+        for r in plan:
+            mm = a.add_result(r)
+            a.lines.append(f"- {_where(r)}: {r.summary} {a.markers(mm)}")
+    for r in results[1:]:
+        if r.topic == "permanence_plan":
+            continue
+        mm = a.add_result(r)
+        a.lines.append(f"- {_where(r)}: {r.summary} {a.markers(mm)}".rstrip())
+    if any(r.topic == "bolton_second_review" for r in results):
+        a.lines.append("")
+        a.lines.append("Bolton's own text puts the second review at no more than 13 weeks; both dates are shown "
+                       "because they differ - the statutory schedule is the legal limit.")
+    return a.finish("timeline" if want_timeline else "review_schedule", [], f.assumptions)
+
+
+def _applicant(f: _Facts) -> dict:
+    q = f.q
+    values: dict = {}
+    if re.search(r"(?<!private )(?<!privately )\bfoster\s+(?:carer|parent)s?|kinship\s+(?:foster\s+)?carer|"
+                 r"connected\s+(?:person|carer)", q, re.I):
+        values["is_local_authority_foster_carer"] = True
+    if re.search(r"\bspecial\s+guardian\b(?!ship)", q, re.I) and _T_CAO.search(q):
+        values["is_special_guardian"] = True
+    elif re.search(r"\b(?<!special )guardian\b", q, re.I):
+        values["is_guardian"] = True
+    for m in _ROLE.finditer(q):
+        rel = _relationship(m.group("role"))
+        if rel == "parent":
+            # "the parents consent", "the mother's consent" describe others, not the applicant
+            after = q[m.end():m.end() + 25].lower()
+            before = q[max(0, m.start() - 20):m.start()].lower()
+            if re.match(r"['’]s|s?\s+(?:consent|agree|object|who|have|has parental|with parental)", after) or "consent" in before:
+                continue
+        if rel:
+            values["relationship"] = rel
+            break
+    if re.search(r"\bno\s+care\s+order|not\s+(?:subject\s+to|under)\s+a\s+care\s+order|section\s+20|\bs\.?\s?20\b|"
+                 r"voluntar(?:y|ily)\s+accommodated", q, re.I):
+        values["care_order_in_force"] = False
+    elif re.search(r"\b(?:interim\s+)?care\s+order\b", q, re.I):
+        values["care_order_in_force"] = True
+    since = f.take(_CUE_SINCE)
+    if since is not None:
+        values["lived_with_since"] = since.value
+    else:
+        dur_since = f.since_from_duration()
+        if dur_since is not None:
+            values["lived_with_since"] = dur_since
+    today_m = f.take(_CUE_TODAY, 20)
+    if today_m:
+        values["today"] = today_m.value
+    notice = f.take(_CUE_NOTICE, 40)
+    if notice:
+        values["notice_given_on"] = notice.value
+    app = f.take(_CUE_APPLY)
+    if app is None:
+        left = f.remaining()
+        if len(left) == 1 and "lived_with_since" in values:
+            app = left[0]
+            f.assumptions.append(f"{fmt(app.value)} taken as the date of the application")
+    if app is not None:
+        values["application_date"] = app.value
+    values.setdefault("today", f.today)
+    if values.get("application_date") and values["application_date"] < values["today"]:
+        values["today"] = values["application_date"]  # asking about a past date: assess on that date
+    return values
+
+
+def _eligibility_answer(book: Rulebook, f: _Facts, scope: Scope, kind: str) -> RuleChatResult:
+    values = _applicant(f)
+    if f.invalid:
+        return _ask_only(f"{kind}_eligibility", _invalid_words(f), "One of the dates is not a real date.", f.assumptions)
+    try:
+        if kind == "sgo":
+            facts = SgoFacts(**values)
+            results = sgo_eligibility(book, facts, facts.today or f.today, scope)
+            order = "a special guardianship order"
+        else:
+            values.pop("notice_given_on", None)
+            facts = CaoFacts(**values)
+            results = cao_eligibility(book, facts, facts.today or f.today, scope)
+            order = "a child arrangements order (to live with)"
+    except ValidationError as exc:
+        return _ask_only(f"{kind}_eligibility", [e["msg"].replace("Value error, ", "") for e in exc.errors()],
+                         "Those facts do not fit together.", f.assumptions)
+    a = _Answer()
+    stat = results[0]
+    m = a.add_result(stat)
+    a.lines.append(f"**Who may apply for {order} without leave** - statute:")
+    a.lines.append(f"**{stat.outcome.replace('_', ' ').capitalize()}.** {stat.summary}")
+    for reason in stat.reasons:
+        a.lines.append(f"- {_renumber(reason, m)}")
+    if stat.legal_basis:
+        a.lines.append(f"- Legal basis: {'; '.join(stat.legal_basis)}.")
+    for r in results[1:]:
+        mm = a.add_result(r)
+        differs = any(x.startswith("This differs") for x in r.reasons)
+        a.lines.append(f"- {_where(r)}: {r.summary} {a.markers(mm)}"
+                       + (" (differs from the statute; the statute decides)" if differs else ""))
+    missing = list(stat.missing_facts)
+    return a.finish(f"{kind}_eligibility", missing, f.assumptions)
+
+
+def _pf_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
+    q = f.q
+    values: dict = {"today": f.today}
+    age = re.search(r"\b(?:aged\s+|age\s+)(\d{1,2})\b|\b(\d{1,2})[- ]year[- ]old\b", q, re.I)
+    if age:
+        values["child_age"] = int(age.group(1) or age.group(2))
+    if re.search(r"\bnot\s+disabled\b", q, re.I):
+        values["child_disabled"] = False
+    elif re.search(r"\bdisab(?:led|ility|ilities)\b", q, re.I):
+        values["child_disabled"] = True
+    for m in _ROLE.finditer(q):
+        rel = _relationship(m.group("role"))
+        if rel and rel != "parent":
+            values["carer_relationship"] = rel
+            break
+    start = f.take(_CUE_SINCE)
+    if start:
+        values["arrangement_start"] = start.value
+    end = f.take(_CUE_UNTIL, 20)
+    if end:
+        values["arrangement_end"] = end.value
+    for dur in f.durations:
+        if dur.unit == "days":
+            values["intended_days"] = dur.amount
+        elif dur.unit == "weeks":
+            values["intended_days"] = dur.amount * 7
+        elif start is not None:
+            stop = start.value + relativedelta(**{dur.unit: dur.amount})
+            values["intended_days"] = (stop - start.value).days
+        break
+    if f.invalid:
+        return _ask_only("private_fostering", _invalid_words(f), "One of the dates is not a real date.", f.assumptions)
+    try:
+        facts = PrivateFosteringFacts(**values)
+    except ValidationError as exc:
+        return _ask_only("private_fostering", [e["msg"].replace("Value error, ", "") for e in exc.errors()],
+                         "Those facts do not fit together.", f.assumptions)
+    results = private_fostering(book, facts, f.today, scope)
+    a = _Answer()
+    stat = results[0]
+    m = a.add_result(stat)
+    a.lines.append("**Private fostering** (Children Act 1989 s.66):")
+    a.lines.append(f"**{stat.summary}**")
+    for reason in stat.reasons:
+        a.lines.append(f"- {_renumber(reason, m)}")
+    for r in results[1:]:
+        mm = a.add_result(r)
+        a.lines.append(f"- {_where(r)}: {r.summary} {a.markers(mm)}")
+    return a.finish("private_fostering", list(stat.missing_facts), f.assumptions)
+
+
+def _scope(book: Rulebook, authority: str | None, question: str) -> tuple[Scope, list[str]]:
+    notes: list[str] = []
+    name = authority
+    if name is None:
+        for full in book.corpus.authorities:
+            if re.search(rf"\b{re.escape(full.split()[0])}\b", question, re.I):
+                name = full
+                break
+    try:
+        return Scope(authority=book.corpus.resolve_authority(name)), notes
+    except UnknownAuthority as exc:
+        notes.append(f"unknown council {exc.name!r}: showing every council")
+        return Scope(), notes
+
+
+def is_rule_question(question: str, today: date | None = None) -> bool:
+    """True when the question names a rule topic and carries a date or a fact about a specific child."""
+    if not (_T_PF.search(question) or _T_SGO.search(question) or _T_CAO.search(question) or _T_REVIEW.search(question)):
+        return False
+    has_date = bool(find_dates(question, today or date.today()))
+    return has_date or bool(_CHILD_FACT.search(question)) or bool(find_durations(question))
+
+
+def answer_rule_question(question: str, authority: str | None = None, today: date | None = None, *,
+                         settings=None, book: Rulebook | None = None) -> RuleChatResult | None:
+    """A computed, cited answer to a rule question; None when it is not one (see module docstring)."""
+    today = today or date.today()
+    if not question or not is_rule_question(question, today):
+        return None
+    if book is None:
+        from assistant.settings import get_settings
+
+        book = get_rulebook(settings or get_settings())
+    scope, notes = _scope(book, authority, question)
+    f = _Facts(question, today)
+    f.assumptions.extend(notes)
+    if _T_PF.search(question):
+        return _pf_answer(book, f, scope)
+    if _T_SGO.search(question):
+        return _eligibility_answer(book, f, scope, "sgo")
+    if _T_CAO.search(question):
+        return _eligibility_answer(book, f, scope, "cao")
+    return _review_answer(book, f, scope)
+
+
+__all__ = ["RuleChatResult", "answer_rule_question", "is_rule_question", "Duration"]
