@@ -13,6 +13,8 @@ import socket
 
 import pytest
 
+pytest_plugins = ["tests.fixtures_index"]
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
