@@ -8,20 +8,39 @@ same text: a quote is always ``text[start:end]``.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from assistant.answering.passages import Unit, segment
+from assistant.models import Chunk
 from assistant.settings import Settings
+
+# Versions of one document kept in memory: the one serving now and those just replaced,
+# for requests that retrieved from the previous index generation while ingest switched.
+_VERSIONS_KEPT = 3
+
+
+def holds(text: str, chunk: Chunk) -> bool:
+    """Whether ``text`` is the version of the document that ``chunk``'s offsets refer to."""
+    return text[chunk.start : chunk.end] == chunk.text
 
 
 class DocumentTexts:
-    """Cache of (text, units) per document id; thread-safe."""
+    """Cache of (text, units) per document id; thread-safe.
 
-    def __init__(self, settings: Settings, loader: Callable[[Settings, str], str] | None = None):
+    A re-ingest can change a document while the service runs: a chunk's offsets then
+    refer to the new text, and quoting the cached old text at them would cite the wrong
+    words. ``for_chunk`` returns the version the chunk was cut from, reloading when the
+    index has moved on.
+    """
+
+    def __init__(self, settings: Settings, loader: Callable[[Settings, str], str] | None = None,
+                 reload_wait_s: float = 2.0):
         self.settings = settings
         self._loader = loader
-        self._cache: dict[str, tuple[str, list[Unit]]] = {}
+        self._cache: dict[str, list[tuple[str, list[Unit]]]] = {}  # newest first
         self._lock = threading.Lock()
+        self.reload_wait_s = reload_wait_s
 
     def _load(self, document_id: str) -> str:
         if self._loader is None:
@@ -31,14 +50,41 @@ class DocumentTexts:
         return self._loader(self.settings, document_id)
 
     def get(self, document_id: str) -> tuple[str, list[Unit]]:
+        """The newest loaded version of the document (loaded on first use)."""
         with self._lock:
-            hit = self._cache.get(document_id)
-        if hit is not None:
-            return hit
-        text = self._load(document_id)
+            versions = self._cache.get(document_id)
+        if versions:
+            return versions[0]
+        return self._remember(document_id, self._load(document_id))
+
+    def for_chunk(self, chunk: Chunk) -> tuple[str, list[Unit]] | None:
+        """The version of ``chunk``'s document that its offsets refer to; None if it cannot be found
+        (the document changed again since the chunk was retrieved)."""
+        with self._lock:
+            versions = list(self._cache.get(chunk.document_id, ()))
+        for value in versions:
+            if holds(value[0], chunk):
+                return value
+        # First use, or the index moved on. Ingest switches the index a moment before it
+        # records the new text, so give the record a moment to catch up.
+        deadline = time.monotonic() + self.reload_wait_s
+        while True:
+            text = self._load(chunk.document_id)
+            if holds(text, chunk):
+                return self._remember(chunk.document_id, text)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.02)
+
+    def _remember(self, document_id: str, text: str) -> tuple[str, list[Unit]]:
+        with self._lock:
+            for value in self._cache.get(document_id, ()):
+                if value[0] == text:
+                    return value
         value = (text, segment(text))
         with self._lock:
-            self._cache[document_id] = value
+            older = [v for v in self._cache.get(document_id, ()) if v[0] != text]
+            self._cache[document_id] = [value, *older][:_VERSIONS_KEPT]
         return value
 
     def text(self, document_id: str) -> str:

@@ -97,7 +97,10 @@ class ExtractiveEngine:
         best: dict[tuple[str, int, int], Candidate] = {}
         for hit in retrieval.chunks:
             doc_id = hit.chunk.document_id
-            text, units = self.texts.get(doc_id)
+            got = self.texts.for_chunk(hit.chunk)
+            if got is None:  # its document was re-ingested again since retrieval: skip it
+                continue
+            text, units = got
             for u in units_in(units, hit.chunk.start, hit.chunk.end):
                 utext = text[u.start : u.end]
                 context = f"{hit.chunk.section} {utext}" if u.kind == "list" else utext
@@ -213,7 +216,7 @@ class ExtractiveEngine:
 
     def _render_list(self, c: Candidate, n: int) -> str:
         """The list block whole: lead-in then every item, each line carrying its marker."""
-        text, _ = self.texts.get(c.document_id)
+        text, _ = self.texts.for_chunk(c.chunk.chunk) or self.texts.get(c.document_id)
         out: list[str] = []
         if c.unit.lead:
             out.append(f"{flat(text[c.unit.lead[0] : c.unit.lead[1]])} [{n}]")
