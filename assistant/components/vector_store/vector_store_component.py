@@ -17,6 +17,7 @@ payload. Search deduplicates by chunk and keeps its best window.
 from __future__ import annotations
 
 import atexit
+import functools
 import threading
 import uuid
 import warnings
@@ -101,6 +102,32 @@ def _close_all() -> None:
             pass
 
 
+def _reread_if_dropped(method):
+    """Run a read again when ingest dropped its collection under it.
+
+    A reader resolves the alias to a collection name, then queries it; ingest moves the
+    alias and drops the old collection a moment later, so a read that lost that race
+    finds its collection gone. The alias already points at the new one: read again there.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        for attempt in range(3):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                if attempt == 2 or not _collection_missing(exc):
+                    raise
+
+    return wrapper
+
+
+def _collection_missing(exc: Exception) -> bool:
+    # local mode: ValueError("Collection X not found"); a server: 404 Not Found
+    status = getattr(exc, "status_code", None)
+    return status == 404 or (isinstance(exc, ValueError) and str(exc).startswith("Collection ") and str(exc).endswith("not found"))
+
+
 def point_id(chunk_id: str, window: int) -> str:
     return str(uuid.uuid5(_POINT_NS, f"{chunk_id}/{window}"))
 
@@ -164,6 +191,7 @@ class VectorStore:
             raise IndexNotReady("no policy index yet: run `permanence ingest` first")
         return name
 
+    @_reread_if_dropped
     def search(
         self,
         query: str | QueryVectors,
@@ -204,6 +232,7 @@ class VectorStore:
         )
         return _dedupe(fused, k, dense_scores, sparse_scores)
 
+    @_reread_if_dropped
     def dense_search(self, query: str | list[float] | QueryVectors, k: int | None = None, authority=None,
                      status: Sequence[str] | None = ("current",), document_ids=None) -> list[RetrievedChunk]:
         """Dense-only search (cosine similarity of the best window)."""
@@ -215,6 +244,7 @@ class VectorStore:
                                        limit=max(4 * k, 20), with_payload=True).points
         return _dedupe(pts, k, {p.id: p.score for p in pts}, {})
 
+    @_reread_if_dropped
     def sparse_search(self, query: str | SparseVec | QueryVectors, k: int | None = None, authority=None,
                       status: Sequence[str] | None = ("current",), document_ids=None) -> list[RetrievedChunk]:
         """Sparse-only (BM25-style) search."""
@@ -230,6 +260,7 @@ class VectorStore:
                                        limit=max(4 * k, 20), with_payload=True).points
         return _dedupe(pts, k, {}, {p.id: p.score for p in pts})
 
+    @_reread_if_dropped
     def list_documents(self) -> list[dict[str, Any]]:
         """What is indexed: one dict per document (id, authority, title, version, status, chunks)."""
         collection = self.live_collection()
@@ -276,6 +307,7 @@ class VectorStore:
                 return full
         raise UnknownAuthority(name, known)
 
+    @_reread_if_dropped
     def chunks_of(self, document_id: str) -> list[Chunk]:
         """All chunks of one document, in document order (one per chunk, not per window)."""
         collection = self._require()
