@@ -2,7 +2,7 @@
 
 A *chunk* is what a citation quotes: a verbatim span ``text[start:end]`` of the
 normalised document, inside one section. An *embedding window* is what the model reads
-for it: ``<authority>: <title>`` and the section path, then the text. all-MiniLM-L6-v2
+for it: the council's name and the section path, then the text. all-MiniLM-L6-v2
 reads 256 word pieces and ignores the rest, so:
 
 - paragraphs of one section are merged while the window stays within
@@ -47,9 +47,13 @@ def chunk_id(document_id: str, start: int, end: int, text: str) -> str:
 
 
 def embed_prefix(doc: ParsedDocument, section_path: tuple[str, ...] | list[str]) -> str:
-    meta = doc.meta
-    head = f"{meta.authority_short}: {meta.title}"
-    return f"{head}\n{' > '.join(section_path)}\n" if section_path else f"{head}\n"
+    """What the embedder reads before the text: the council and the section path.
+
+    The title is left out on purpose: it is the same for every chunk of a document, so
+    it costs word pieces of every window without telling passages apart.
+    """
+    head = doc.meta.authority_short
+    return f"{head}: {' > '.join(section_path)}\n" if section_path else f"{head}:\n"
 
 
 def chunk_document(

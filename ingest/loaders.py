@@ -138,6 +138,7 @@ _BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "br", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3",
     "h4", "h5", "h6", "blockquote", "dd", "dt", "dl", "pre", "hr", "figure", "figcaption", "aside",
 }
+_LINE_TAGS = {"li", "tr", "br", "dt", "dd"}
 _SKIP_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "template", "svg", "form", "button", "iframe"}
 _CHROME_CLASS = re.compile(r"skip|breadcrumb|cookie|logo|menu|navbar|site-header|site-footer|print", re.I)
 
@@ -163,7 +164,7 @@ class _TextExtractor(HTMLParser):
         skipping = tag in _SKIP_TAGS or chrome or attrs_d.get("aria-hidden") == "true"
         if tag in ("br", "hr", "img", "meta", "link", "input"):
             if tag in ("br", "hr") and not self.skip_depth:
-                self.parts.append("\n")
+                self.parts.append("\n" if tag == "br" else "\n\n")
             return
         self.stack.append((tag, skipping))
         if skipping:
@@ -172,7 +173,9 @@ class _TextExtractor(HTMLParser):
         if tag == "title":
             self._in_title = True
         if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            # list items and table rows follow each other line by line; other blocks
+            # are paragraphs, apart by a blank line
+            self.parts.append("\n" if tag in _LINE_TAGS else "\n\n")
         if tag == "tr":
             self._cell_count = 0
         if tag in ("td", "th"):
@@ -203,8 +206,8 @@ class _TextExtractor(HTMLParser):
             if text:
                 self.headings.append((self._heading_level, text))
             self._heading = None
-        if tag in _BLOCK_TAGS and not self.skip_depth:
-            self.parts.append("\n")
+        if tag in _BLOCK_TAGS and tag not in _LINE_TAGS and not self.skip_depth:
+            self.parts.append("\n\n")
 
     def handle_data(self, data):
         if self._in_title:
@@ -227,6 +230,7 @@ def _load_html(path: Path, text: str) -> LoadedDocument:
         raise LoadError(path, f"cannot parse HTML: {exc}") from None
     body = "".join(parser.parts)
     body = re.sub(r"[ \t]*\n[ \t]*", "\n", body)
+    body = re.sub(r"\n{3,}", "\n\n", body)
     norm = normalise_text(body)
     metadata = dict(norm.metadata)
     if parser.title.strip():

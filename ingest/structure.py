@@ -515,7 +515,35 @@ def _infer_sections(units: list[Unit], text: str) -> list[tuple[int, tuple[str, 
                 current = best
                 sections.append((u.start, (current,)))
         after_reference = is_ref
-    return sections
+    return _labelled_sections(content, text, sections)
+
+
+_LABEL = re.compile(r"^([A-Z][^\n.;:]{2,100}?)\s+[-–]\s+\S")
+
+
+def _labelled_sections(content: list[Unit], text: str, sections):
+    """A run of "Label - text" paragraphs ("Special Guardianship - This Order will be
+    awarded by the court…") names its own sections, one per label."""
+    labels: list[tuple[int, str]] = []
+    for u in content:
+        m = _LABEL.match(text[u.start:u.end]) if u.kind == "paragraph" else None
+        label = m.group(1).strip() if m else None
+        labels.append((u.start, label if label and _title_like(label) else ""))
+    extra = []
+    i = 0
+    while i < len(labels):
+        j = i
+        while j < len(labels) and labels[j][1]:
+            j += 1
+        if j - i >= 2:  # a run, not a lone dash in a sentence
+            extra.extend((start, (label,)) for start, label in labels[i:j])
+            i = j
+        else:
+            i += 1
+    if not extra:
+        return sections
+    starts = {s for s, _ in extra}
+    return sorted([s for s in sections if s[0] not in starts] + extra, key=lambda s: s[0])
 
 
 def _topic_rank(name: str) -> int:
