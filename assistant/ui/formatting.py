@@ -109,31 +109,42 @@ def citation_heading(c: Citation) -> str:
     return " · ".join(parts)
 
 
-def citation_panel(c: Citation, document_text: str | None = None, context_chars: int = 500) -> str:
-    """Side-panel markdown for citation ``c``: what the source is, then the passage.
+def blockquote(text: str) -> str:
+    """``text`` as a markdown blockquote, line structure kept, markdown escaped."""
+    body = _paragraphs_to_markdown(escape_markdown(text.strip()))
+    return "\n".join("> " + line if line else ">" for line in body.split("\n"))
 
-    With the document's normalised text (``ingest.documents.load_document_text``) the
-    passage is shown highlighted inside its surrounding text; without it, on its own.
+
+def citation_panel(c: Citation, document_text: str | None = None, context_chars: int = 300) -> str:
+    """Side-panel markdown for citation ``c``: what the source is, the passage itself,
+    then the passage highlighted (bold) inside its surrounding text.
+
+    The surrounding text comes from the document's normalised text
+    (``ingest.documents.load_document_text``), whose offsets the citation uses; when it
+    cannot be read, or no longer matches, the passage is shown on its own with a note.
     """
     lines = [
         f"### {escape_markdown(c.title)}",
         "",
         f"- **Authority:** {escape_markdown(c.authority)}",
         f"- **Version:** {escape_markdown(c.version)}",
-        f"- **Status:** {c.status}" + (" — superseded: check the current version" if c.status == "superseded" else ""),
+        f"- **Status:** {c.status}" + (" — check the current version before relying on it" if c.status == "superseded" else ""),
         f"- **Section:** {escape_markdown(c.section) if c.section else 'not named in the document'}",
         f"- **Page:** {c.page if c.page is not None else 'not paginated'}",
         f"- **Document id:** `{c.document_id}` (characters {c.start}–{c.end})",
         "",
         "#### Quoted passage",
         "",
+        blockquote(c.quote),
+        "",
+        "#### In its document",
+        "",
     ]
-    quote_ok = document_text is not None and document_text[c.start:c.end] == c.quote
-    if quote_ok:
+    if document_text is not None and document_text[c.start:c.end] == c.quote:
         lines.append(highlight_in_context(document_text, c.start, c.end, context_chars))
     else:
-        # Offsets do not match this text (index older than the corpus?): show the quote alone.
-        lines.append(_paragraphs_to_markdown(_bold_lines(c.quote)))
+        lines.append("_The document text could not be read at these offsets (has the index been rebuilt?), "
+                     "so the surrounding text is not shown._")
     return "\n".join(lines)
 
 
@@ -271,44 +282,57 @@ def _cell(value: Any) -> str:
 
 def rule_results_markdown(results: Sequence[Mapping[str, Any]], today: date | None = None,
                           due_soon_days: int = DUE_SOON_DAYS) -> str:
-    """Rule results as a small timeline table per result (due dates in order, with
-    status against ``today``), eligibility routes with their status, the legal basis,
-    and any facts still needed. The answer text above it carries the reasons."""
+    """Rule results as one small timeline (every computed date, in date order, with its
+    status against ``today``), eligibility routes per result, the outcomes that are not
+    plain date computations, and any facts still needed. The answer text above carries
+    the reasons and their citation markers."""
     today = today or date.today()
-    blocks: list[str] = []
+    lines: list[str] = []
+    rows: list[tuple[str, str]] = []
+    seen: set[tuple] = set()
     for r in results:
-        head = f"**{_fmt(r.get('title') or 'Rule result')}** — {_fmt(r.get('authority'))}"
+        who = _cell(r.get("authority"))
         if r.get("document_status") == "superseded":
-            head += " (superseded document)"
-        lines = [head, f"Outcome: {outcome_label(r.get('outcome'))}"]
-        dates = sorted((d for d in r.get("dates") or [] if isinstance(d, Mapping)), key=lambda d: str(d.get("date")))
-        if dates:
-            lines += ["", "| Date | What | Status | How it was worked out |", "| --- | --- | --- | --- |"]
-            for d in dates:
-                when = f"{_RELATION_WORD.get(d.get('relation', 'by'), 'by')} {uk_date(d.get('date'))}"
-                how = _cell(d.get("basis"))
-                skipped = d.get("skipped_holidays") or []
-                if skipped:
-                    how += " (skips " + ", ".join(f"{_fmt(h.get('name'))} {uk_date(h.get('date'))}" for h in skipped) + ")"
-                if d.get("projected"):
-                    how += " (projected from a due date)"
-                lines.append(f"| {when} | {_cell(d.get('label'))} | {date_status(d, today, due_soon_days)} | {how} |")
+            who += " (superseded document)"
+        for d in r.get("dates") or []:
+            if not isinstance(d, Mapping):
+                continue
+            key = (str(d.get("date")), d.get("label"), who)
+            if key in seen:
+                continue
+            seen.add(key)
+            how = _cell(d.get("basis"))
+            skipped = d.get("skipped_holidays") or []
+            if skipped:
+                how += " (skips " + ", ".join(f"{_fmt(h.get('name'))} {uk_date(h.get('date'))}" for h in skipped) + ")"
+            when = f"{_RELATION_WORD.get(d.get('relation', 'by'), 'by')} {uk_date(d.get('date'))}"
+            rows.append((str(d.get("date")), f"| {when} | {_cell(d.get('label'))} | {who} | {date_status(d, today, due_soon_days)} | {how} |"))
+    if rows:
+        rows.sort(key=lambda x: x[0])
+        lines += [f"**Timeline** (status on {uk_date(today)})", "",
+                  "| Date | What | Whose rule | Status | How it was worked out |", "| --- | --- | --- | --- | --- |"]
+        lines += [row for _, row in rows]
+    for r in results:
+        outcome = r.get("outcome")
         routes = [x for x in r.get("routes") or [] if isinstance(x, Mapping)]
+        if outcome in (None, "computed") and not routes:
+            continue
+        head = f"**{_fmt(r.get('title') or 'Rule result')}** ({_fmt(r.get('authority'))}): {outcome_label(outcome)}"
+        lines += ["", head]
         if routes:
             lines += ["", "| Route | Status | Qualifies from |", "| --- | --- | --- |"]
             for x in routes:
                 lines.append(f"| {_cell(x.get('label'))} | {outcome_label(x.get('status'))} | "
                              f"{uk_date(x.get('qualifies_from')) if x.get('qualifies_from') else '—'} |")
         if r.get("earliest_date"):
-            lines.append(f"\nEarliest date without leave: **{uk_date(r['earliest_date'])}**")
-        if r.get("legal_basis"):
-            lines.append(f"\nLegal basis: {_fmt(r['legal_basis'])}")
-        if r.get("missing_facts"):
-            lines.append(f"\nStill needed: {_fmt(r['missing_facts'])}")
-        for note in r.get("notes") or []:
-            lines.append(f"\n_{_fmt(note)}_")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+            lines += ["", f"Earliest date without leave: **{uk_date(r['earliest_date'])}**"]
+    basis = list(dict.fromkeys(b for r in results for b in (r.get("legal_basis") or [])))
+    if basis:
+        lines += ["", "Legal basis: " + "; ".join(_fmt(b) for b in basis)]
+    missing = list(dict.fromkeys(m for r in results for m in (r.get("missing_facts") or [])))
+    if missing:
+        lines += ["", "Still needed: " + "; ".join(_fmt(m) for m in missing)]
+    return "\n".join(lines).strip()
 
 
 def missing_facts_prompt(missing: Sequence[str]) -> str:
@@ -317,7 +341,4 @@ def missing_facts_prompt(missing: Sequence[str]) -> str:
         need = missing[0]
     else:
         need = "; ".join(missing[:-1]) + " and " + missing[-1]
-    return (
-        f"To work this out exactly I need: **{escape_markdown(need)}**. "
-        "Please reply with it (dates like 2 March 2026). I will not guess it."
-    )
+    return f"Reply with **{escape_markdown(need)}** (dates like 2 March 2026). I will not guess it."

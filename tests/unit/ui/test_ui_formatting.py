@@ -76,10 +76,12 @@ def test_context_window_cuts_at_line_boundaries_and_marks_truncation():
     assert md.startswith("… ") and md.endswith(" …")
 
 
-def test_citation_panel_names_the_source_and_highlights():
+def test_citation_panel_names_the_source_quotes_then_highlights_in_context():
     quote = "The parents of the child may not become the child's special guardians."
     c = _cite(quote)
     panel = f.citation_panel(c, DOC)
+    assert "> The parents of the child may not become the child's special guardians." in panel
+    assert panel.index("#### Quoted passage") < panel.index("#### In its document")
     for needle in ("Permanence Planning Strategy 2026-2028", "Wigan Council", "2026-2028 (Version Final)", "current",
                    "Options for Permanence > Special Guardianship", "17"):
         assert needle in panel.replace("\\", "")
@@ -91,8 +93,9 @@ def test_citation_panel_without_matching_text_shows_quote_alone():
     quote = "The parents of the child may not become the child's special guardians."
     c = _cite(quote)
     panel = f.citation_panel(c, "a different text entirely")
-    assert "**The parents of the child may not become the child's special guardians.**" in panel
+    assert "> The parents of the child may not become the child's special guardians." in panel
     assert "three out of the last five years" not in panel
+    assert "could not be read" in panel
 
 
 def test_superseded_banner_names_document_and_successor():
@@ -156,9 +159,11 @@ def test_rule_dates_table_in_date_order_with_status_against_today():
     from datetime import date
 
     md = f.rule_results_markdown([REVIEWS], today=date(2026, 6, 20))
-    assert "| Date | What | Status | How it was worked out |" in md
+    assert "**Timeline** (status on 20 June 2026)" in md
+    assert "| Date | What | Whose rule | Status | How it was worked out |" in md
     assert md.index("30 March 2026") < md.index("30 June 2026") < md.index("30 December 2026")
     row = {line.split("|")[2].strip(): line for line in md.splitlines() if line.startswith("| by ")}
+    assert "| England |" in row["First review due"]
     assert "🔴 overdue" in row["First review due"]
     assert "🟠 due soon" in row["Second review due"]
     assert "🟢 upcoming" in row["Third review due"]
@@ -183,11 +188,24 @@ def test_rule_eligibility_routes_and_earliest_date():
                           "qualifies_from": None, "reasons": [], "legal_reference": None, "missing_facts": []}],
               "missing_facts": ["whether the local authority consents"]}
     md = f.rule_results_markdown([result])
-    assert "Outcome: ❌ not eligible" in md
+    assert "**Special guardianship without leave** (Wigan Council): ❌ not eligible" in md
     assert "| Foster carer, one year | ⏳ not yet | 10 January 2026 |" in md
     assert "| Consent of the local authority | ❔ possible | — |" in md
     assert "Earliest date without leave: **10 January 2026**" in md
     assert "Still needed: whether the local authority consents" in md
+    assert "Timeline" not in md  # no dates, no timeline
+
+
+def test_rule_timeline_merges_authorities_in_date_order():
+    from datetime import date
+
+    bolton = {**REVIEWS, "authority": "Bolton Council", "title": "Bolton second review",
+              "dates": [{"key": "b2", "label": "Second review (13 weeks)", "date": "2026-06-01", "relation": "by",
+                         "basis": "13 weeks after 2 March 2026"}], "legal_basis": []}
+    md = f.rule_results_markdown([REVIEWS, bolton], today=date(2026, 3, 1))
+    rows = [line for line in md.splitlines() if line.startswith("| by ")]
+    assert [r.split("|")[2].strip() for r in rows] == ["First review due", "Second review (13 weeks)", "Second review due", "Third review due"]
+    assert "| Bolton Council |" in rows[1]
 
 
 def test_missing_facts_prompt_lists_each_fact():
