@@ -1,0 +1,343 @@
+"""Run the gold set through the assistant and the baselines; write the run folder.
+
+``run_eval`` is what ``permanence eval`` calls:
+
+1. load the gold set (schema-validated) and the current corpus texts; every gold passage is
+   located in the current text; items whose passages are gone are STALE: listed apart, not
+   scored (scoring them would blame the assistant for a policy edit);
+2. build the engines (assistant, or retrieval only when the answering service is absent; the
+   llama-index and BM25 baselines in memory), run every item through each, with a progress bar;
+3. score every item (``metrics.score_item``) and aggregate per engine, document, authority, kind;
+4. check thresholds (``eval/thresholds.yaml``, ``--fail-under`` overrides) on the primary engine;
+5. with ``--baseline RUN``: the regression view (``regression.compare_runs``);
+6. write ``run.json`` (every item's answer and scores), ``summary.md`` and ``report.html``.
+
+Exit status (``EvalRun.exit_code``): 0 all good; 1 a metric is below its threshold;
+3 stale gold (passages no longer in the corpus) with every threshold met.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from assistant.evaluation.engines import (
+    AssistantEngine,
+    BaselineEngine,
+    EngineOutput,
+    RetrievalEngine,
+)
+from assistant.evaluation.gold import GoldItem, corpus_texts, load_gold, locate
+from assistant.evaluation.metrics import (
+    LOWER_IS_BETTER,
+    ItemScores,
+    Passage,
+    aggregate,
+    breakdown,
+    score_item,
+)
+from assistant.evaluation.regression import Regression, compare_runs, passage_records, stale_items
+
+DEFAULT_ENGINES = ("assistant", "llamaindex", "bm25")
+EXIT_OK, EXIT_THRESHOLD, EXIT_STALE = 0, 1, 3
+
+
+@dataclass
+class ThresholdResult:
+    metric: str
+    engine: str
+    threshold: float
+    value: float | None
+    ok: bool
+    direction: str  # "min" or "max"
+
+
+@dataclass
+class EvalRun:
+    path: Path
+    data: dict[str, Any]
+    thresholds: list[ThresholdResult] = field(default_factory=list)
+    regression: Regression | None = None
+
+    @property
+    def threshold_failures(self) -> list[ThresholdResult]:
+        return [t for t in self.thresholds if not t.ok]
+
+    @property
+    def stale(self) -> list[dict[str, Any]]:
+        return self.data.get("stale", [])
+
+    @property
+    def exit_code(self) -> int:
+        if self.threshold_failures:
+            return EXIT_THRESHOLD
+        if self.stale:
+            return EXIT_STALE
+        return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------
+# thresholds
+# ------------------------------------------------------------------------------------------
+def load_thresholds(path: Path | None) -> dict[str, Any]:
+    """``{engine: NAME, min: {metric: v}, max: {metric: v}}``; missing file = no thresholds."""
+    if path is None or not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping with 'min'/'max'")
+    return data
+
+
+def parse_fail_under(values: list[str]) -> dict[str, float]:
+    """``["hit_at_5=0.9", "mrr=0.7"]`` -> dict; a bad entry raises ValueError naming it."""
+    out: dict[str, float] = {}
+    for v in values:
+        name, sep, num = v.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--fail-under {v!r}: expected METRIC=VALUE")
+        try:
+            out[name.strip()] = float(num)
+        except ValueError:
+            raise ValueError(f"--fail-under {v!r}: {num!r} is not a number") from None
+    return out
+
+
+def check_thresholds(
+    summaries: dict[str, dict[str, Any]], config: dict[str, Any], overrides: dict[str, float], primary: str
+) -> list[ThresholdResult]:
+    engine = config.get("engine") or primary
+    if engine not in summaries:
+        engine = primary
+    summary = summaries.get(engine, {})
+    mins: dict[str, float] = dict(config.get("min") or {})
+    maxs: dict[str, float] = dict(config.get("max") or {})
+    for metric, value in overrides.items():  # --fail-under: direction from the metric
+        (maxs if metric in LOWER_IS_BETTER else mins)[metric] = value
+        (mins if metric in LOWER_IS_BETTER else maxs).pop(metric, None)
+    out: list[ThresholdResult] = []
+    for metric, thr in mins.items():
+        val = summary.get(metric)
+        out.append(ThresholdResult(metric, engine, float(thr), val, val is not None and val >= thr, "min"))
+    for metric, thr in maxs.items():
+        val = summary.get(metric)
+        out.append(ThresholdResult(metric, engine, float(thr), val, val is not None and val <= thr, "max"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# the run
+# ------------------------------------------------------------------------------------------
+def build_engines(settings, names: list[str], texts: dict[str, str], services=None) -> tuple[list[Any], list[str]]:
+    """Engines by name; an unavailable assistant falls back to retrieval (noted)."""
+    notes: list[str] = []
+    engines: list[Any] = []
+    retrieval: RetrievalEngine | None = None
+    for name in names:
+        if name == "assistant":
+            try:
+                eng = AssistantEngine(settings, services=services)
+            except ImportError as exc:
+                notes.append(f"assistant unavailable ({exc}); scored its retrieval only")
+                eng = retrieval = retrieval or RetrievalEngine(settings)
+            engines.append(eng)
+        elif name == "retrieval":
+            retrieval = retrieval or RetrievalEngine(settings)
+            engines.append(retrieval)
+        elif name == "llamaindex":
+            from assistant.evaluation.baselines import LlamaIndexBaseline
+
+            engines.append(BaselineEngine(LlamaIndexBaseline(settings, texts), settings))
+        elif name == "bm25":
+            from assistant.components.vector_store.vector_store_component import VectorStore
+            from assistant.evaluation.baselines import BM25Baseline
+
+            engines.append(BaselineEngine(BM25Baseline.from_store(VectorStore(settings)), settings))
+        else:
+            raise ValueError(f"unknown engine {name!r}; known: assistant, retrieval, llamaindex, bm25")
+    return engines, notes
+
+
+def _passages(item: GoldItem, texts: dict[str, str]) -> list[Passage]:
+    out = []
+    for gp in item.gold_passages:
+        span = locate(texts[gp.document_id], gp.text) if gp.document_id in texts else None
+        if span is not None:
+            out.append(Passage(gp.document_id, gp.text, span[0], span[1]))
+    return out
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, list):
+        return [_jsonable(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return obj
+
+
+def _item_record(item: GoldItem, out: EngineOutput, s: ItemScores, stale: bool) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "authority": item.authority,
+        "documents": item.document_ids,
+        "question": item.question,
+        "turns": item.turns,
+        "stale": stale,
+        "answer": out.answer,
+        "refused": out.refused,
+        "interpreted_question": out.interpreted_question,
+        "citations": [asdict(c) for c in out.citations],
+        "retrieved": [
+            {"document_id": h.document_id, "start": h.start, "end": h.end, "score": round(h.score, 4), "text": h.text[:160]}
+            for h in (out.hits or [])
+        ],
+        "rules": _jsonable(out.rules),
+        "chat_rules": _jsonable(out.chat_rules),
+        "latency_ms": out.latency_ms,
+        "error": out.error,
+        "scores": asdict(s),
+    }
+
+
+def run_eval(
+    settings,
+    *,
+    engines: list[str] | None = None,
+    kinds: list[str] | None = None,
+    output: Path | None = None,
+    baseline: Path | None = None,
+    fail_under: dict[str, float] | None = None,
+    thresholds_path: Path | None = None,
+    services=None,
+    progress: bool = True,
+    on_engine_ready: Callable[[str, float], None] | None = None,
+) -> EvalRun:
+    """Run the evaluation and write the run folder (see the module docstring)."""
+    t_start = time.perf_counter()
+    names = list(engines or DEFAULT_ENGINES)
+    texts = corpus_texts(settings)
+    items = load_gold(settings.resolve(settings.gold_dir), None, kinds=kinds)
+    records = passage_records(items, texts)
+    stale_now = {s.item_id: s.reasons for s in stale_items(records)}
+
+    t0 = time.perf_counter()
+    built, notes = build_engines(settings, names, texts, services=services)
+    build_s = time.perf_counter() - t0
+    for e in built:
+        if on_engine_ready:
+            on_engine_ready(e.name, getattr(e, "build_s", 0.0))
+
+    passages = {it.id: _passages(it, texts) for it in items}
+    per_engine: dict[str, list[tuple[GoldItem, EngineOutput, ItemScores]]] = {e.name: [] for e in built}
+    engine_s: dict[str, float] = {e.name: 0.0 for e in built}
+
+    def _work(advance: Callable[[], None]) -> None:
+        for e in built:
+            for it in items:
+                t = time.perf_counter()
+                out = e.run(it)
+                engine_s[e.name] += time.perf_counter() - t
+                s = score_item(
+                    it,
+                    passages[it.id],
+                    hits=out.hits,
+                    answer=out.answer if e.answers else None,
+                    citations=out.citations,
+                    refused=out.refused,
+                    rule_result=out.rules,
+                    chat_rule_result=out.chat_rules,
+                    latency_ms=out.latency_ms,
+                )
+                if out.error:
+                    s.reasons.append(f"error: {out.error}")
+                if it.id in stale_now:
+                    s.passed = False if s.passed is not None else None
+                    s.reasons.append("stale gold: " + "; ".join(stale_now[it.id]))
+                per_engine[e.name].append((it, out, s))
+                advance()
+
+    total = len(items) * len(built)
+    if progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("[bold]eval[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+        ) as bar:
+            task = bar.add_task("items", total=total)
+            _work(lambda: bar.advance(task))
+    else:
+        _work(lambda: None)
+
+    engines_json: dict[str, Any] = {}
+    for e in built:
+        rows = per_engine[e.name]
+        scored = [(it, s) for it, _, s in rows if it.id not in stale_now]
+        engines_json[e.name] = {
+            "answers": bool(e.answers),
+            "build_s": round(getattr(e, "build_s", 0.0), 3),
+            "run_s": round(engine_s[e.name], 3),
+            "chunks": getattr(getattr(e, "baseline", None), "n_chunks", None),
+            "summary": aggregate(scored),
+            "by_document": breakdown(scored, "document"),
+            "by_authority": breakdown(scored, "authority"),
+            "by_kind": breakdown(scored, "kind"),
+            "items": [_item_record(it, out, s, it.id in stale_now) for it, out, s in rows],
+        }
+    primary = built[0].name if built else "assistant"
+    data: dict[str, Any] = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "engines_requested": names,
+        "primary_engine": primary,
+        "notes": notes,
+        "kinds": kinds,
+        "gold_items": len(items),
+        "corpus": {doc_id: {"chars": len(t)} for doc_id, t in texts.items()},
+        "gold_passages": records,
+        "stale": [{"id": k, "reasons": v} for k, v in stale_now.items()],
+        "timings_s": {
+            "build_engines": round(build_s, 3),
+            **{f"run_{k}": round(v, 3) for k, v in engine_s.items()},
+        },
+        "engines": engines_json,
+    }
+
+    cfg = load_thresholds(thresholds_path)
+    summaries = {k: v["summary"] for k, v in engines_json.items()}
+    thr = check_thresholds(summaries, cfg, fail_under or {}, primary)
+    data["thresholds"] = [asdict(t) for t in thr]
+
+    regression = None
+    if baseline is not None:
+        prev_path = baseline / "run.json" if baseline.is_dir() else baseline
+        previous = json.loads(prev_path.read_text(encoding="utf-8"))
+        regression = compare_runs(data, previous, str(baseline))
+        # stale as seen against the baseline run (changed context, edited gold) joins the list
+        known = {s["id"] for s in data["stale"]}
+        for s in regression.stale:
+            if s.item_id not in known:
+                data["stale"].append({"id": s.item_id, "reasons": s.reasons})
+        data["regression"] = {
+            "baseline_run": regression.baseline_run,
+            "stale": [asdict(s) for s in regression.stale],
+            "engines": [asdict(d) for d in regression.engines],
+        }
+
+    data["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
+    out_dir = output or settings.resolve(settings.data_dir) / "eval-runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run = EvalRun(path=out_dir, data=data, thresholds=thr, regression=regression)
+    from assistant.evaluation.report import write_reports
+
+    write_reports(run)
+    return run
