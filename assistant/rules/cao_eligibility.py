@@ -65,10 +65,11 @@ def _statute_routes(book: Rulebook, f: CaoFacts, spans: list[Span], on: date, b:
         status_route("marriage", "Party to a marriage or civil partnership in which the child was a child of the family",
                      "s.10(5)(a), (aa)", f.married_or_civil_partner_child_of_family,
                      "a party to a marriage or civil partnership in which the child was a child of the family"),
-        three_years("three_years", "Child has lived with the applicant for 3 years (within the last 5, ended no "
-                    "more than 3 months ago)", "s.10(5)(b), s.10(10)", spans, on, p["three_years"], p["window_begin"],
-                    p["window_end"]),
     ]
+    if f.relationship != "parent":  # a parent's entitlement is s.10(4); the time routes are for others
+        routes.append(three_years("three_years", "Child has lived with the applicant for 3 years (within the last 5, "
+                                  "ended no more than 3 months ago)", "s.10(5)(b), s.10(10)", spans, on,
+                                  p["three_years"], p["window_begin"], p["window_end"]))
     fc = one_year_route("foster_carer_one_year", "Local authority foster carer, child lived with them 1 year "
                         "immediately before the application", "s.10(5A)", f.is_local_authority_foster_carer,
                         "the child's local authority foster carer", "", spans, on, p["foster_carer_year"])

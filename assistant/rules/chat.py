@@ -224,6 +224,12 @@ def _invalid_words(f: _Facts) -> list[str]:
     return [f"a real date instead of {d.text!r} ({d.error})" for d in f.invalid]
 
 
+def _due_soon_days() -> int:
+    from assistant.settings import get_settings
+
+    return get_settings().rules_due_soon_days
+
+
 def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
     laf = f.take(_CUE_LOOKED_AFTER)
     reviews = sorted(((_ORD[m.group("ord").lower()], d.value) for d, m in f.take_all(_CUE_REVIEW)))
@@ -252,7 +258,7 @@ def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
                                   care_proceedings_issued_on=issued.value if issued else None,
                                   placement_date=placed.value if placed else None,
                                   residential_permanence_plan=placed is not None)
-            tl = build_timeline(book, facts, today, 14, scope)
+            tl = build_timeline(book, facts, today, _due_soon_days(), scope)
             results = tl.results
         else:
             facts = ReviewScheduleFacts(looked_after_from=laf.value, reviews_held=held, later_reviews=1)
@@ -375,6 +381,8 @@ def _eligibility_answer(book: Rulebook, f: _Facts, scope: Scope, kind: str) -> R
         a.lines.append(f"- {_renumber(reason, m)}")
     if stat.legal_basis:
         a.lines.append(f"- Legal basis: {'; '.join(stat.legal_basis)}.")
+    if m:
+        a.lines.append(f"- Where the councils' documents state this law: {a.markers(m)}")
     for r in results[1:]:
         mm = a.add_result(r)
         differs = any(x.startswith("This differs") for x in r.reasons)

@@ -41,6 +41,16 @@ class IngestDocumentTexts:
         self._docs = documents
         self._settings = settings
         self._cache: dict[str, str] = {}
+        self._parsed: dict[str, object] = {}
+
+    def _document(self, document_id: str):
+        """The parsed document when INGEST exposes it (one lookup per document, not per offset)."""
+        getter = getattr(self._docs, "get_document", None)
+        if getter is None:
+            return None
+        if document_id not in self._parsed:
+            self._parsed[document_id] = getter(self._settings, document_id)
+        return self._parsed[document_id]
 
     def text(self, document_id: str) -> str:
         if document_id not in self._cache:
@@ -48,9 +58,15 @@ class IngestDocumentTexts:
         return self._cache[document_id]
 
     def section_path_at(self, document_id: str, offset: int) -> list[str]:
+        doc = self._document(document_id)
+        if doc is not None:
+            return list(doc.section_path_at(offset))
         return list(self._docs.section_path_at(self._settings, document_id, offset) or [])
 
     def page_at(self, document_id: str, offset: int) -> int | None:
+        doc = self._document(document_id)
+        if doc is not None:
+            return doc.page_at(offset)
         return self._docs.page_at(self._settings, document_id, offset)
 
 

@@ -7,7 +7,8 @@
   the five years before the application counts, and the time must not have ended more
   than three months before it. "Three years" is measured as the number of days in the
   three years before the application date, so a continuous period qualifies on its third
-  anniversary.
+  anniversary (from 29 February: on 1 March, because the days are counted, whereas the
+  one-year routes use the calendar anniversary, 28 February).
 
 Periods are inclusive of both days; an open period (``end is None``) is still going on.
 Days on or after the application date never count. The earliest qualifying date
@@ -69,7 +70,7 @@ def one_year_immediately_preceding(spans: list[Span], on: date, period: Period) 
     """Has the child lived with the applicant for ``period`` right up to ``on``?"""
     for span in spans:
         covers_to_eve = span.end is None or span.end >= on - timedelta(days=1)
-        if span.start < on and covers_to_eve:
+        if span.start <= on and covers_to_eve:
             since = span.start
             needed = add_period(since, period)
             if needed <= on:

@@ -1,0 +1,136 @@
+"""Rules as data: start-up validation names the file, the rule and the reason."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.rules.citations import CitationList, locate_quote
+from assistant.rules.requirements import ENGINE_REQUIREMENTS
+from assistant.rules.rulebook import RulebookError, RuleRequirement, default_rules_dir, load_rulebook
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_real_rulebook_loads_and_every_quote_is_verbatim(book, rules_settings):
+    from ingest.documents import load_document_text
+
+    assert set(ENGINE_REQUIREMENTS) <= set(book.rules)
+    assert len(book.located) > 50
+    for (rule_id, key), p in book.located.items():
+        assert load_document_text(rules_settings, p.document_id)[p.start:p.end] == p.quote, (rule_id, key)
+    statute = [r for r in book.rules.values() if r.kind == "statute"]
+    assert statute and all(r.authority == "England" and r.legal_reference for r in statute)
+    local = [r for r in book.rules.values() if r.kind == "local_policy"]
+    assert all(r.document_id and r.quote for r in local)
+
+
+def _copy_rules(tmp_path: Path, rules_settings) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(rules_settings), target)
+    return target
+
+
+def _edit(path: Path, rule_id: str, **changes) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for rule in data["rules"]:
+        if rule["id"] == rule_id:
+            for k, v in changes.items():
+                if v is None:
+                    rule.pop(k, None)
+                else:
+                    rule[k] = v
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _problems(rules_dir, settings, requirements=None) -> list[str]:
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(settings, rules_dir=rules_dir, requirements=requirements)
+    return info.value.problems
+
+
+def test_a_quote_no_longer_in_the_corpus_is_an_error_naming_the_rule(tmp_path, rules_settings):
+    rules = _copy_rules(tmp_path, rules_settings)
+    _edit(rules / "local_meetings.yaml", "luton-adm-ratification",
+          quote="The Agency Decision Maker will ratify the plan within 3 months of the second review.")
+    problems = _problems(rules, rules_settings)
+    assert len(problems) == 1
+    assert "local_meetings.yaml" in problems[0] and "'luton-adm-ratification'" in problems[0]
+    assert "quote not found in 'luton'" in problems[0]
+
+
+def test_a_missing_see_also_passage_is_named_too(tmp_path, rules_settings):
+    rules = _copy_rules(tmp_path, rules_settings)
+    _edit(rules / "statute.yaml", "relative-definition",
+          see_also=[{"document_id": "bolton", "quote": "Definition of Distant Relative in relation to a child"}])
+    problems = _problems(rules, rules_settings)
+    assert any("'relative-definition'" in p and "see_also:0" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("file", "rule_id", "changes", "expected"),
+    [
+        ("statute.yaml", "statutory-reviews", {"legal_reference": None}, "needs legal_reference"),
+        ("review_timescales.yaml", "luton-permanence-plan", {"document_id": "no-such-doc"}, "unknown document 'no-such-doc'"),
+        ("review_timescales.yaml", "luton-permanence-plan", {"authority": "Bolton Council"}, "belongs to 'Luton Council'"),
+        ("review_timescales.yaml", "luton-permanence-plan", {"authority": "Narnia"}, "unknown authority 'Narnia'"),
+        ("review_timescales.yaml", "luton-permanence-plan", {"quote": None}, "needs document_id and the verbatim quote"),
+        ("statute.yaml", "statutory-reviews", {"periods": {"first_review": {"amount": 20, "unit": "fortnights"}}},
+         "periods.first_review.unit"),
+        ("statute.yaml", "statutory-reviews", {"surprise": "field"}, "surprise"),
+    ],
+)
+def test_invalid_rules_are_named(tmp_path, rules_settings, file, rule_id, changes, expected):
+    rules = _copy_rules(tmp_path, rules_settings)
+    _edit(rules / file, rule_id, **changes)
+    problems = _problems(rules, rules_settings)
+    assert any(f"'{rule_id}'" in p and expected in p and file in p for p in problems), problems
+
+
+def test_engine_requirements_are_checked(tmp_path, rules_settings):
+    rules = _copy_rules(tmp_path, rules_settings)
+    _edit(rules / "statute.yaml", "statutory-reviews", periods={"first_review": {"amount": 20, "unit": "working_days"}})
+    problems = _problems(rules, rules_settings)
+    assert any("'statutory-reviews'" in p and "missing period 'second_review'" in p for p in problems)
+    needs_more = {"luton-permanence-plan": RuleRequirement(periods=frozenset({"weeks"}))}
+    problems = _problems(_copy_rules(tmp_path / "again", rules_settings), rules_settings, needs_more)
+    assert problems == [f"review_timescales.yaml: rule 'luton-permanence-plan': missing period 'weeks' that the engine reads"]
+    missing = {"no-such-rule": RuleRequirement()}
+    problems = _problems(_copy_rules(tmp_path / "third", rules_settings), rules_settings, missing)
+    assert "rule 'no-such-rule': required by the engine" in problems[0]
+
+
+def test_duplicate_ids_and_unreadable_files(tmp_path, rules_settings):
+    rules = _copy_rules(tmp_path, rules_settings)
+    shutil.copy(rules / "statute.yaml", rules / "statute_copy.yaml")
+    (rules / "broken.yaml").write_text("rules: [this: is: not yaml", encoding="utf-8")
+    problems = _problems(rules, rules_settings)
+    assert any("broken.yaml: cannot read" in p for p in problems)
+    assert any("duplicate rule id" in p and "statute_copy.yaml" in p for p in problems)
+
+
+def test_every_problem_is_reported_at_once(tmp_path, rules_settings):
+    rules = _copy_rules(tmp_path, rules_settings)
+    _edit(rules / "local_meetings.yaml", "luton-adm-ratification", quote="Not in the corpus at all, anywhere.")
+    _edit(rules / "review_timescales.yaml", "wiltshire-assessments", quote="Nor is this sentence in any document.")
+    problems = _problems(rules, rules_settings)
+    assert sum("quote not found" in p for p in problems) == 2
+
+
+def test_locate_quote_tolerates_only_normalisation_differences():
+    text = "The child\u2019s plan\u00a0is  reviewed\nat the second review."
+    assert locate_quote(text, "The child's plan is reviewed at the second review.") == (0, len(text))
+    assert locate_quote(text, "The child's plan is reviewed at the third review.") is None
+    assert locate_quote(text, "   ") is None
+
+
+def test_citation_list_numbers_in_first_use_order_without_repeats(book):
+    cl = CitationList()
+    a = book.passage("luton-adm-ratification")
+    b = book.passage("wiltshire-assessments")
+    assert [cl.add(a), cl.add(b), cl.add(a)] == [1, 2, 1]
+    assert [c.n for c in cl.citations] == [1, 2]
+    assert cl.citations[0].document_id == "luton" and cl.citations[0].authority == "Luton Council"
