@@ -60,7 +60,7 @@ _T_CAO = re.compile(r"\b(?:caos?|child[- ]arrangements?[- ]orders?|residence[- ]
 _T_REVIEW = re.compile(
     r"\b(?:reviews?|lac review|cla review|permanen(?:ce|cy) plan|plan for permanence|planning meetings?|ppms?|"
     r"adm|agency decision maker|ratif\w*|timeline|due dates?|deadlines?|nspcc|reunification|care proceedings|"
-    r"26[- ]weeks?|four[- ]month)\b",
+    r"26[- ]weeks?|four[- ]month|overdue|what(?:'s| is) due)\b",
     re.I,
 )
 _CHILD_FACT = re.compile(
@@ -68,7 +68,7 @@ _CHILD_FACT = re.compile(
     r"looked\s+after\s+(?:from|since|on)|accommodated\s+(?:on|from|since)|into\s+care\s+on|care\s+episode|"
     r"has\s+(?:had|cared\s+for|looked\s+after)\s+(?:the|this|my|our|her|him|them)|(?:has\s+)?lived\s+with|"
     r"living\s+with|placed\s+with|staying\s+with|moved\s+in|since\b|\baged\s+\d|\d{1,2}[- ]year[- ]old|"
-    r"review\s+(?:was\s+)?held|proceedings\s+(?:were\s+)?issued",
+    r"review\s+(?:was\s+)?(?:actually\s+)?held|proceedings\s+(?:were\s+)?issued|\b(?:lac|cla|cic)\b",
     re.I,
 )
 _MEETINGS = re.compile(r"\b(?:planning meetings?|ppms?|adm|agency decision maker|ratif\w*|timeline|due dates?|"
@@ -78,7 +78,7 @@ _MEETINGS = re.compile(r"\b(?:planning meetings?|ppms?|adm|agency decision maker
 _CUE_LOOKED_AFTER = re.compile(
     r"(?:(?:came|come|comes|coming|went|entered|entering|brought)\s+(?:in)?to\s+care|became\s+looked\s+after|"
     r"looked\s+after|accommodated|care\s+episode\s+(?:began|started)|into\s+care|in\s+care\s+(?:since|from)|"
-    r"removed|entering\s+care|entered\s+care)\b[^.?!;]{0,25}$",
+    r"removed|entering\s+care|entered\s+care|\b(?:lac|cla|cic)\b)\b[^.?!;]{0,25}$",
     re.I,
 )
 _CUE_REVIEW = re.compile(r"\b(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th)\s+(?:lac\s+|cla\s+|looked[- ]after\s+)?"
@@ -242,6 +242,8 @@ def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
         if len(left) == 1 and not reviews and not issued:
             laf = left[0]  # a single date in a review question is the date the child came into care
             f.assumptions.append(f"{fmt(laf.value)} taken as the date the child became looked after")
+    if laf is None and issued is not None:
+        return _proceedings_answer(book, issued.value, f)
     if laf is None:
         missing = _invalid_words(f) or ["the date the child became looked after (came into care)"]
         return _ask_only("review_schedule", missing, "I can work out the review dates once I know when the child "
@@ -252,6 +254,7 @@ def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
                          "Later reviews count from the ones before them, so I need every earlier review date.",
                          f.assumptions)
     want_timeline = bool(_MEETINGS.search(f.q)) or issued is not None
+    tl = None
     try:
         if want_timeline:
             facts = TimelineFacts(looked_after_from=laf.value, today=today, reviews_held=held,
@@ -299,7 +302,27 @@ def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
         a.lines.append("")
         a.lines.append("Bolton's own text puts the second review at no more than 13 weeks; both dates are shown "
                        "because they differ - the statutory schedule is the legal limit.")
+    if tl is not None:
+        flagged = [i for i in tl.items if i.status in ("overdue", "due_soon")]
+        a.lines.append("")
+        a.lines.append(f"**As at {fmt(tl.today)}:** " + ("nothing is overdue or due within "
+                                                           f"{tl.due_soon_days} days." if not flagged else ""))
+        for i in flagged:
+            a.lines.append(f"- {fmt(i.date)} - {i.label} ({i.authority}): **{i.status.replace('_', ' ')}**")
+        a.lines.append("_'Overdue' means the date has passed and no date for it was given._")
     return a.finish("timeline" if want_timeline else "review_schedule", [], f.assumptions)
+
+
+def _proceedings_answer(book: Rulebook, issued: date, f: _Facts) -> RuleChatResult:
+    from assistant.rules.local_timescales import care_proceedings_result
+
+    res = care_proceedings_result(book, issued, [])
+    a = _Answer()
+    m = a.add_result(res)
+    a.lines.append(f"**Care proceedings** (Children Act 1989 s.32) - issued **{fmt(issued)}**:")
+    for reason in res.reasons:
+        a.lines.append(f"- {_renumber(reason, m)}")
+    return a.finish("care_proceedings", [], f.assumptions)
 
 
 def _applicant(f: _Facts) -> dict:

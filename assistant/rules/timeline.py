@@ -89,8 +89,9 @@ def _results(book: Rulebook, f: TimelineFacts, today: date, scope: Scope) -> lis
         results.append(wigan_2026_meetings_result(book))
     if scope.wants(book, WIGAN_2021_PPM):
         results.append(wigan_2021_ppm_result(book, second))
-    results += wigan_residential_results(book, f.placement_date, f.residential_permanence_plan,
-                                         scope.wants(book, WIGAN_2021_RESIDENTIAL), scope.wants(book, WIGAN_2026_RESIDENTIAL))
+    if f.residential_permanence_plan:  # only a residential plan has this step
+        results += wigan_residential_results(book, f.placement_date, True, scope.wants(book, WIGAN_2021_RESIDENTIAL),
+                                             scope.wants(book, WIGAN_2026_RESIDENTIAL))
     if scope.wants(book, BOLTON_PPM):
         results.append(bolton_ppm_result(book, f.looked_after_from, second))
     if scope.wants(book, BOLTON_NSPCC) and f.reunification_being_assessed is not False:

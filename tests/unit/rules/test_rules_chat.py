@@ -114,3 +114,15 @@ def test_private_fostering_and_cao_questions(book):
                     "3 March 2024.", today=date(2026, 1, 1))
     assert cao.computation == "cao_eligibility" and cao.results[0]["outcome"] == "eligible"
     markers_match(cao)
+
+
+def test_practitioner_shorthand_overdue_and_proceedings(book):
+    held = ask(book, "LAC from 2 March 2026, first review actually held 20 March 2026 - when is the 2nd due?")
+    assert "20 June 2026" in held.answer
+    overdue = ask(book, "child LAC from 2 March 2026, today is 1 April 2026 - what's overdue?")
+    assert overdue.computation == "timeline"
+    assert "As at 1 April 2026" in overdue.answer and "**overdue**" in overdue.answer
+    markers_match(overdue)
+    proceedings = ask(book, "care proceedings issued 5 Jan 2026 - 26 week deadline?", today=date(2026, 2, 1))
+    assert proceedings.computation == "care_proceedings" and "5 July 2026" in proceedings.answer
+    assert proceedings.missing_facts == []
