@@ -110,7 +110,7 @@ def wigan_2021_ppm_result(book: Rulebook, second: ReviewDue) -> RuleResult:
     latest = _day_before(review_day)
     b.date("wigan_2021_ppm", "Permanence Planning Meeting (before the four-month review)", latest,
            f"before the four-month (second) review, {'held on' if second.held else 'due by'} {fmt(review_day)}",
-           relation="before", projected=second.held is None)
+           projected=second.held is None)
     b.reasons.append(f"Wigan's 2021-2025 strategy: \"A Permanence Planning Meeting will consider all plans for "
                      f"permanence prior to the four- month review\" {mark}.")
     b.reasons.append(f"Taking the four-month review as the second review ({fmt(review_day)}): the meeting is due "
@@ -175,7 +175,7 @@ def bolton_ppm_result(book: Rulebook, looked_after_from: date, second: ReviewDue
     if second.held:
         latest = _day_before(second.held)
         b.date("bolton_ppm", "Permanence Planning Meeting (before the second review)", latest,
-               f"before the second review held on {fmt(second.held)}", relation="before")
+               f"before the second review held on {fmt(second.held)}")
         b.reasons.append(f"The second review was held on {fmt(second.held)}: the meeting was due by {fmt(latest)}.")
         return b.build("computed", f"Bolton: Permanence Planning Meeting by {fmt(latest)}.")
     bolton_second = add_period(looked_after_from, book.period(BOLTON_13_WEEKS, "second_review"))
@@ -184,9 +184,9 @@ def bolton_ppm_result(book: Rulebook, looked_after_from: date, second: ReviewDue
     early, late = _day_before(bolton_second), _day_before(second.due.date)
     b.date("bolton_ppm", "Permanence Planning Meeting (before Bolton's 13-week second review)", early,
            f"before the second review on Bolton's 13-week timescale ({fmt(bolton_second)})",
-           relation="before", projected=True)
+           projected=True)
     b.date("bolton_ppm_statutory", "Permanence Planning Meeting (before the statutory second review)", late,
-           f"before the second review's statutory due date ({fmt(second.due.date)})", relation="before", projected=True)
+           f"before the second review's statutory due date ({fmt(second.due.date)})", projected=True)
     b.reasons.append(f"Bolton puts the second review no more than 13 weeks after the care episode began {mark13} "
                      f"({fmt(bolton_second)}), earlier than the statutory schedule ({fmt(second.due.date)}): "
                      f"the meeting is due by {fmt(early)} on Bolton's timescale, by {fmt(late)} at the latest on "

@@ -29,7 +29,7 @@ Outcome = Literal[
     "no_timescale",    # the document states the step but no timescale for it
 ]
 
-Relation = Literal["by", "before", "from", "window_opens", "window_closes"]
+Relation = Literal["by", "from", "window_opens", "window_closes"]
 
 
 class HolidaySkipped(BaseModel):
@@ -43,7 +43,11 @@ class ComputedDate(BaseModel):
     key: str = Field(description="Stable name, e.g. first_review, second_review, luton_ppm_1")
     label: str = Field(description="Plain words, e.g. 'Second review due'")
     date: date
-    relation: Relation = Field("by", description="by = on or before; before = strictly before; from = on or after")
+    relation: Relation = Field(
+        "by",
+        description="by = on or before the date (a step due 'before' a review is given as the day before it); "
+        "from = on or after; window_opens / window_closes = a period to act in",
+    )
     basis: str = Field(description="How the date was computed, in plain words")
     held_on: date | None = Field(None, description="When the event actually happened, if known")
     late: bool | None = Field(None, description="True when held after the due date")

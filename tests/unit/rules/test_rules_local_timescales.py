@@ -63,7 +63,7 @@ def test_luton_adm_ratification(book, start, held, expected, projected):
 
 def test_wigan_2021_ppm_before_the_four_month_review(book):
     res = wigan_2021_ppm_result(book, _second(book, "2026-03-02"))
-    assert res.dates[0].date == d("2026-06-29") and res.dates[0].relation == "before"
+    assert res.dates[0].date == d("2026-06-29") and res.dates[0].relation == "by"  # the last day before the review
     assert res.document_status == "superseded"
     quotes = [c.quote for c in res.citations]
     assert "prior to the four- month review" in quotes[0]  # the document's own spacing, verbatim
