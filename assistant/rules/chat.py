@@ -3,9 +3,10 @@
 ``answer_rule_question(question, authority, today)`` returns None for anything that is
 not a rule question, conservatively: the question must name a rule topic (reviews, the
 permanence plan, planning meetings, special guardianship, child arrangements orders,
-private fostering) AND carry a concrete date or a fact about a specific child ("came
-into care", "has had the child since", "for 8 months", "aged 12"). "Who may apply for
-an SGO?" is a policy question for retrieval, not a computation.
+private fostering) AND carry a concrete date, a duration ("for 8 months"), or a fact about a specific child
+("the child came into care last month", "she is aged 12"). "Who may apply for an SGO?" and
+"when is the permanence plan due for a child who comes into care?" are policy questions
+for retrieval, not computations.
 
 For a rule question it returns a markdown answer with the computed result and markers
 [1], [2] ... that index ``citations``; ``results`` holds the structured rule results;
@@ -67,10 +68,20 @@ _CHILD_FACT = re.compile(
     r"\b(?:came|come|comes|coming|went|entered|entering|brought)\s+(?:in)?to\s+care|became\s+looked\s+after|"
     r"looked\s+after\s+(?:from|since|on)|accommodated\s+(?:on|from|since)|into\s+care\s+on|care\s+episode|"
     r"has\s+(?:had|cared\s+for|looked\s+after)\s+(?:the|this|my|our|her|him|them)|(?:has\s+)?lived\s+with|"
-    r"living\s+with|placed\s+with|staying\s+with|moved\s+in|since\b|\baged\s+\d|\d{1,2}[- ]year[- ]old|"
+    r"living\s+with|placed\s+with|staying\s+with|moved\s+in|\baged\s+\d|\d{1,2}[- ]year[- ]old|"
     r"review\s+(?:was\s+)?(?:actually\s+)?held|proceedings\s+(?:were\s+)?issued|\b(?:lac|cla|cic)\b",
     re.I,
 )
+# a specific child, not "a child": facts without a date count only with one of these
+_SPECIFIC = re.compile(
+    r"\b(?:the|this|my|our|her|his|their)\s+(?:child|young\s+person|baby|boy|girl|son|daughter|kid|"
+    r"foster\s+carers?|carers?|grand\w+|aunt\w*|uncle|neighbour|friend|sibling|brother|sister)\b|"
+    r"\b(?:she|he|they)\b|\blast\s+(?:week|month|year)\b|\byesterday\b|\bago\b|\brecently\b|\btoday\b|"
+    r"\baged\s+\d|\d{1,2}[- ]year[- ]old|\bown\s+(?:child|son|daughter)\b|"
+    r"\b(?:can|could|may)\s+(?:mum|dad|mother|father|nan|gran|grandma|grandad|grandpa)\b",
+    re.I,
+)
+_APPLYING = re.compile(r"\b(?:apply|applying|application|be\s+(?:a\s+|the\s+|her\s+|his\s+)?special\s+guardian)", re.I)
 _MEETINGS = re.compile(r"\b(?:planning meetings?|ppms?|adm|agency decision maker|ratif\w*|timeline|due dates?|"
                        r"deadlines?|overdue|what(?:'s| is) due|nspcc|reunification|care proceedings|26[- ]weeks?)\b", re.I)
 
@@ -486,7 +497,11 @@ def is_rule_question(question: str, today: date | None = None) -> bool:
     if not (_T_PF.search(question) or _T_SGO.search(question) or _T_CAO.search(question) or _T_REVIEW.search(question)):
         return False
     has_date = bool(find_dates(question, today or date.today()))
-    return has_date or bool(_CHILD_FACT.search(question)) or bool(find_durations(question))
+    specific = bool(_SPECIFIC.search(question))
+    specific_fact = specific and bool(_CHILD_FACT.search(question))
+    if specific and (_T_SGO.search(question) or _T_CAO.search(question)) and _APPLYING.search(question):
+        specific_fact = True  # "can mum apply to be the special guardian of her own child?"
+    return has_date or specific_fact or bool(find_durations(question))
 
 
 def answer_rule_question(question: str, authority: str | None = None, today: date | None = None, *,

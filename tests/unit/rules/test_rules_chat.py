@@ -30,6 +30,10 @@ def markers_match(result) -> None:
         "When must the second review be held?",
         "Tell me about Luton's permanence planning meetings.",
         "How does Wigan's 2026 strategy differ from 2021?",
+        "What happens when a child comes into care in Wigan - when is the permanence plan due?",
+        "Can a foster carer apply for an SGO?",
+        "Since 2014 child arrangements orders replace residence orders: what does Luton say about them?",
+        "Does the 20 working days for the first review include bank holidays?",
         "",
     ],
 )
@@ -126,3 +130,10 @@ def test_practitioner_shorthand_overdue_and_proceedings(book):
     proceedings = ask(book, "care proceedings issued 5 Jan 2026 - 26 week deadline?", today=date(2026, 2, 1))
     assert proceedings.computation == "care_proceedings" and "5 July 2026" in proceedings.answer
     assert proceedings.missing_facts == []
+
+
+def test_a_specific_parent_asking_about_special_guardianship(book):
+    res = ask(book, "can mum apply to be the special guardian of her own child?", today=date(2026, 1, 10))
+    assert res is not None and all(r["outcome"] == "not_eligible" for r in res.results)
+    assert "never" in res.answer and res.missing_facts == []
+    markers_match(res)
