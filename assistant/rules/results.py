@@ -117,11 +117,12 @@ class ResultBuilder:
                     + (f"; the current document is {newer!r}." if newer else ".")
                 )
 
-    def also_uses(self, rule_id: str) -> None:
+    def also_uses(self, rule_id: str, cite_reference: bool = True) -> None:
+        """Record another rule this result reads (and, by default, its legal reference)."""
         if rule_id not in self.rule_ids:
             self.rule_ids.append(rule_id)
         ref = self.book.rule(rule_id).legal_reference
-        if ref and ref not in self.legal_basis:
+        if cite_reference and ref and ref not in self.legal_basis:
             self.legal_basis.append(ref)
 
     def cite(self, passage: LocatedPassage) -> str:

@@ -109,13 +109,13 @@ def statute_result(book: Rulebook, f: SgoFacts, today: date) -> RuleResult:
     on = f.application_date or today
     spans = spans_from(f)
     b = ResultBuilder(book, "sgo_eligibility", SGO)
-    b.also_uses(CAO_STATUTE)
+    b.also_uses(CAO_STATUTE, cite_reference=False)  # its three-years periods; s.14A's reference names s.10
     b.cite_rule(SGO, "see_also:sgo_statute")
     marks = b.cite_rule(SGO, "see_also:not_parent_2026") + b.cite_rule(SGO, "see_also:not_parent_2021")
     gate = _gate(f)
     if gate:
         b.reasons.append(f"{gate} {marks}".rstrip())
-        return b.build("not_eligible", f"Not eligible: {gate}")
+        return b.build("not_eligible", gate)
     routes = _statute_routes(book, f, spans, on)
     b.routes.extend(routes)
     outcome, missing, earliest = combine(routes)
