@@ -262,6 +262,20 @@ def compose_answer(response: Mapping[str, Any], question: str, today: date | Non
     return "\n\n".join(p for p in parts if p)
 
 
+def _remember(msg: cl.Message, answer_id: str | None) -> None:
+    """Let a rating of ``msg`` reach its answer. Chainlit puts the thumbs on the *run*
+    (the ``on_message`` step around the handler) and sends the run's id, so the run is
+    mapped too; a run that shows several answers (facts asked for, a quiz) is rated as
+    its latest one."""
+    remember_answer(msg.id, answer_id)
+    try:
+        run = cl.context.current_run
+    except Exception:  # noqa: BLE001 - no Chainlit context: nothing more to map
+        run = None
+    if run is not None:
+        remember_answer(run.id, answer_id)
+
+
 def _ask_request(question: str, authority: str | None, session_id: str | None):
     from assistant.ui.service_adapters import ask_request
 
@@ -311,7 +325,7 @@ async def answer_question(question: str, _round: int = 0) -> cl.Message:
     msg.content = compose_answer(response, question)
     msg.elements = citation_elements(citations_of(response))
     await msg.send()  # ends the stream (if any) with the final content and the source panels
-    remember_answer(msg.id, response.get("answer_id"))
+    _remember(msg, response.get("answer_id"))
     missing = [str(m) for m in response.get("missing_facts") or []]
     if missing:
         if _round >= MAX_FACT_ROUNDS:
@@ -379,7 +393,7 @@ async def run_quiz(text: str, rng: random.Random | None = None) -> quiz.QuizSess
         )
         msg = cl.Message(content=content, elements=citation_elements(citations))
         await msg.send()
-        remember_answer(msg.id, response.get("answer_id"))
+        _remember(msg, response.get("answer_id"))
     if not session.records:
         await cl.Message(content="Quiz ended before any answer, so there is no summary.").send()
         return session

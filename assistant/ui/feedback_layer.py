@@ -45,6 +45,12 @@ def answer_id_for(message_id: str) -> str | None:
         return _answers.get(message_id)
 
 
+def remembered_answer_ids() -> list[str]:
+    """Answer ids the chat has shown, oldest first (for diagnostics and tests)."""
+    with _lock:
+        return list(dict.fromkeys(_answers.values()))
+
+
 def store_feedback(feedback: Feedback) -> str:
     """Write one chat rating through the shared feedback service; returns its id."""
     from assistant.ui.service_adapters import record_feedback

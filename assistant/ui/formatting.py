@@ -123,15 +123,22 @@ def citation_panel(c: Citation, document_text: str | None = None, context_chars:
     (``ingest.documents.load_document_text``), whose offsets the citation uses; when it
     cannot be read, or no longer matches, the passage is shown on its own with a note.
     """
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    status = c.status + (" — check the current version before relying on it" if c.status == "superseded" else "")
+    # A table, not bold labels: in the panel, bold is reserved for the highlighted passage.
     lines = [
         f"### {escape_markdown(c.title)}",
         "",
-        f"- **Authority:** {escape_markdown(c.authority)}",
-        f"- **Version:** {escape_markdown(c.version)}",
-        f"- **Status:** {c.status}" + (" — check the current version before relying on it" if c.status == "superseded" else ""),
-        f"- **Section:** {escape_markdown(c.section) if c.section else 'not named in the document'}",
-        f"- **Page:** {c.page if c.page is not None else 'not paginated'}",
-        f"- **Document id:** `{c.document_id}` (characters {c.start}–{c.end})",
+        "| Source | |",
+        "| --- | --- |",
+        f"| Authority | {cell(escape_markdown(c.authority))} |",
+        f"| Version | {cell(escape_markdown(c.version))} |",
+        f"| Status | {status} |",
+        f"| Section | {cell(escape_markdown(c.section)) if c.section else 'not named in the document'} |",
+        f"| Page | {c.page if c.page is not None else 'not paginated'} |",
+        f"| Document | `{c.document_id}`, characters {c.start}–{c.end} |",
         "",
         "#### Quoted passage",
         "",
