@@ -19,18 +19,11 @@ from assistant.answering.passages import Unit, units_in
 from assistant.corpus import Corpus
 from assistant.models import Citation, DocumentMeta, RetrievedChunk
 from assistant.retrieval.hybrid_retriever import Retrieval
-from assistant.retrieval.lexical import TermWeights, content_terms, overlap
+from assistant.retrieval.query_analysis import is_count_question, is_list_question, is_when_question
+from assistant.retrieval.lexical import TermWeights, content_terms
 from assistant.settings import Settings
 
-# Questions whose answer is a list: give the whole list.
-_LIST_QUESTION = re.compile(
-    r"\b(who\s+(?:can|may|could|is\s+able\s+to|are\s+able\s+to|is\s+allowed|are\s+allowed|is\s+eligible|are\s+eligible)|"
-    r"which\s+(?:people|persons|options|factors|routes)|what\s+(?:are|were)\s+the|list|options|routes|advantages|"
-    r"disadvantages|pros|cons|benefits|drawbacks|indicators|factors|functions|objectives|principles|"
-    r"considerations|consider|includes?|criteria|aspects|what\s+should\s+.+\s+(?:include|cover|consider)|agenda|"
-    r"suitable|when\s+is\s+.+\s+suitable|what\s+does\s+.+\s+consider)\b",
-    re.IGNORECASE,
-)
+_FIGURE = re.compile(r"\b\d{2,}\b|\d+%")
 _BULLET_MARK = re.compile(r"^\s*(?:[-\u2022\u00b7*\u25aa\u25e6\u2013])\s+")
 _NUMBER_MARK = re.compile(r"^\s*(\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)])\s+")
 _WS = re.compile(r"\s+")
@@ -58,10 +51,6 @@ class EngineAnswer:
     notices: list[str] = field(default_factory=list)
     dropped_sentences: list[str] = field(default_factory=list)
     authorities: list[str] = field(default_factory=list)
-
-
-def is_list_question(question: str) -> bool:
-    return bool(_LIST_QUESTION.search(question))
 
 
 def flat(text: str) -> str:
@@ -94,6 +83,8 @@ class ExtractiveEngine:
         """Every unit of the retrieved passages, scored by query-term overlap and rank."""
         terms = retrieval.query_terms
         list_q = is_list_question(retrieval.question)
+        when_q = is_when_question(retrieval.question)
+        count_q = is_count_question(retrieval.question)
         best: dict[tuple[str, int, int], Candidate] = {}
         for hit in retrieval.chunks:
             doc_id = hit.chunk.document_id
@@ -101,16 +92,25 @@ class ExtractiveEngine:
             if got is None:  # its document was re-ingested again since retrieval: skip it
                 continue
             text, units = got
+            section = hit.chunk.section
             for u in units_in(units, hit.chunk.start, hit.chunk.end):
+                key = (doc_id, u.start, u.end)
                 utext = text[u.start : u.end]
-                context = f"{hit.chunk.section} {utext}" if u.kind == "list" else utext
-                lex = overlap(terms, context, self.weights)
+                if u.kind == "list" and u.lead:
+                    # What a list is about is said by its lead-in; its items mention much else.
+                    lead = text[u.lead[0] : u.lead[1]]
+                    lex = 0.5 * terms.coverage(lead) + 0.5 * terms.coverage(f"{section} {utext}")
+                else:
+                    lex = 0.8 * terms.coverage(utext) + 0.2 * terms.coverage(f"{section} {utext}")
                 score = 0.65 * lex + 0.35 * hit.score
                 if u.kind == "list" and list_q and lex > 0:
+                    score += 0.1
+                if when_q and timescales(flat(utext)):
                     score += 0.15
+                if count_q and _FIGURE.search(utext):
+                    score += 0.2
                 if u.kind == "sentence" and len(content_terms(utext)) < 4:
                     score -= 0.1  # fragments ("See also: ...") say little on their own
-                key = (doc_id, u.start, u.end)
                 if key not in best or best[key].score < score:
                     best[key] = Candidate(doc_id, u, utext, lex, score, hit)
         return sorted(best.values(), key=lambda c: -c.score)
@@ -134,15 +134,25 @@ class ExtractiveEngine:
             cs = by_doc[d]
             group_best = cs[0].score
             picked: list[Candidate] = []
+            if is_when_question(retrieval.question):
+                # "When ...?" is answered by passages that name a time, where there are any.
+                timed = [c for c in cs if timescales(flat(c.text))]
+                if timed:
+                    cs = timed
+                    group_best = cs[0].score
+            best_list = None
             if list_q:
                 lists = [c for c in cs if c.unit.kind == "list" and c.score >= 0.7 * group_best]
                 if lists:
-                    picked.append(lists[0])
+                    best_list = lists[0]
+                    picked.append(best_list)
             for c in cs:
                 if len(picked) >= self.settings.answer_max_units:
                     break
                 if c.score < 0.75 * group_best or c in picked:
                     continue
+                if c.unit.kind == "list" and best_list is not None and c.score < 0.95 * best_list.score:
+                    continue  # one list answers a list question; a second must be as good
                 if any(_redundant(c, p) for p in picked):
                     continue
                 picked.append(c)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.retrieval.hybrid_retriever import Retrieval
-from assistant.retrieval.lexical import TermWeights, overlap
+from assistant.retrieval.lexical import TermWeights
 from assistant.settings import Settings
 
 
@@ -27,7 +27,7 @@ def evidence_of(retrieval: Retrieval, weights: TermWeights, depth: int = 5) -> E
     top = retrieval.chunks[:depth]
     dense = max((c.dense_score or 0.0 for c in top), default=0.0)
     lex = max(
-        (overlap(retrieval.query_terms, f"{c.chunk.section} {c.chunk.text}", weights) for c in top),
+        (retrieval.query_terms.coverage(f"{c.chunk.section} {c.chunk.text}") for c in top),
         default=0.0,
     )
     return Evidence(top_dense=float(dense), top_overlap=float(lex))

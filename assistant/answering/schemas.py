@@ -51,6 +51,8 @@ class AskResponse(BaseModel):
     answer_id: str = ""
     engine: str = "extractive"
     authorities: list[str] = Field(default_factory=list)
+    interpretation: dict[str, Any] = Field(default_factory=dict, description="How the question was scoped")
+    evidence: dict[str, float] | None = Field(None, description="Signals of the refusal decision (top_dense, top_overlap)")
     notices: list[str] = Field(default_factory=list)
     refusal_reason: str | None = None
     nearest_sections: list[NearestSection] = Field(default_factory=list)

@@ -101,24 +101,15 @@ def serve(
 
 
 def _ensure_index(settings) -> None:
+    """Ingest on first start (the pipeline draws its own progress bar), then nothing to do."""
     try:
         from ingest.pipeline import ensure_index
     except ImportError:
         console.print("[yellow]ingest pipeline not installed; serving whatever index exists[/yellow]")
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console) as progress:
-        task = progress.add_task("Checking the policy index", total=None)
-
-        def on_progress(done: int, total: int, what: str = "") -> None:
-            progress.update(task, completed=done, total=total, description=f"Indexing {what}".strip())
-
-        try:
-            ensure_index(settings, progress=on_progress)
-        except TypeError:  # a pipeline without a progress callback
-            ensure_index(settings)
+    report = ensure_index(settings, progress=True)
+    if getattr(report, "built", False):
+        console.print(f"Index built in {report.seconds:.0f} s.")
 
 
 def _mount_chat(app, settings) -> str | None:

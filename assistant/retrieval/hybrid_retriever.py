@@ -19,8 +19,11 @@ from functools import cached_property
 from assistant.corpus import Corpus, load_corpus
 from assistant.models import RetrievedChunk
 from assistant.retrieval.glossary import Expansion, Glossary, load_glossary
-from assistant.retrieval.lexical import DOMAIN_COMMON, TermWeights, content_terms, overlap
-from assistant.retrieval.query_analysis import QueryAnalysis, analyse
+import difflib
+import re
+
+from assistant.retrieval.lexical import Concept, QueryTerms, TermWeights, content_terms, stem, tokens, STOPWORDS
+from assistant.retrieval.query_analysis import QueryAnalysis, analyse, is_when_question
 from assistant.settings import Settings
 
 
@@ -31,7 +34,7 @@ class Retrieval:
     question: str
     analysis: QueryAnalysis
     expansion: Expansion
-    query_terms: list[str]
+    query_terms: QueryTerms
     chunks: list[RetrievedChunk]
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -72,13 +75,10 @@ class HybridRetriever:
                 continue
         return TermWeights(passages)
 
-    def query_terms(self, expansion: Expansion) -> list[str]:
-        """Content terms of the expanded query, each once, without corpus-wide words."""
-        seen: list[str] = []
-        for t in content_terms(expansion.text):
-            if t not in seen and t not in DOMAIN_COMMON:
-                seen.append(t)
-        return seen
+    def query_terms(self, question: str, expansion: Expansion | None = None) -> tuple[QueryTerms, list[str]]:
+        """The question's concepts (glossary entries with all their wordings, other words
+        one by one) and the spelling corrections made for words the corpus does not know."""
+        return build_query_terms(question, self.glossary, self.weights, [(m.start, m.end) for m in analyse(self.corpus, question).mentions])
 
     def retrieve(self, question: str, authority: str | None = None, k: int | None = None) -> Retrieval:
         """Passages for ``question``; ``authority`` (a full name) overrides detection."""
@@ -86,7 +86,10 @@ class HybridRetriever:
         k = k or self.settings.top_k
         analysis = analyse(self.corpus, question, authority)
         expansion = self.glossary.expand(question)
-        terms = self.query_terms(expansion)
+        terms, corrections = build_query_terms(
+            question, self.glossary, self.weights, [(m.start, m.end) for m in analysis.mentions]
+        )
+        search_text = expansion.text + (" " + " ".join(corrections) if corrections else "")
         t1 = time.perf_counter()
 
         scope = analysis.scope
@@ -99,7 +102,7 @@ class HybridRetriever:
         for auth in targets:
             groups.append(
                 self.store.search(
-                    expansion.text,
+                    search_text,
                     k=candidates,
                     authority=auth,
                     status=scope.statuses,
@@ -107,7 +110,7 @@ class HybridRetriever:
                 )
             )
         t2 = time.perf_counter()
-        ranked = self._rerank(groups, terms)
+        ranked = self._rerank(groups, terms, is_when_question(question))
         per_group = k if len(groups) == 1 else max(k // len(groups), 3)
         chosen = _interleave_best(ranked, per_group, k if len(groups) == 1 else per_group * len(groups))
         t3 = time.perf_counter()
@@ -124,9 +127,8 @@ class HybridRetriever:
             },
         )
 
-    def _rerank(self, groups: list[list[RetrievedChunk]], terms: list[str]) -> list[list[RetrievedChunk]]:
+    def _rerank(self, groups: list[list[RetrievedChunk]], terms: QueryTerms, when: bool = False) -> list[list[RetrievedChunk]]:
         w = self.settings.rerank_lexical_weight
-        weights = self.weights
         out: list[list[RetrievedChunk]] = []
         for hits in groups:
             if not hits:
@@ -136,8 +138,10 @@ class HybridRetriever:
             rescored = []
             for h in hits:
                 text = f"{h.chunk.section} {h.chunk.text}"
-                lex = overlap(terms, text, weights)
+                lex = terms.coverage(text)
                 score = (1 - w) * (h.score / top) + w * lex
+                if when and _TIMESCALE_HINT.search(h.chunk.text):
+                    score += 0.1  # "when ..." is answered by a passage that names a time
                 rescored.append(h.model_copy(update={"score": round(score, 6)}))
             rescored.sort(key=lambda r: -r.score)
             out.append(rescored)
@@ -155,3 +159,62 @@ def _interleave_best(groups: list[list[RetrievedChunk]], per_group: int, total: 
                 merged.append(h)
     merged.sort(key=lambda r: -r.score)
     return merged[:total]
+
+
+_TIMESCALE_HINT = re.compile(
+    r"\b(?:\d+|one|two|three|four|six|twelve|thirteen)[\s-](?:working\s+)?(?:days?|weeks?|weekly|months?|years?)\b|"
+    r"\b(?:first|second|third|2nd|four-month)\s+(?:statutory\s+|looked\s+after\s+|'?looked\s+after\s+children'?s'?\s+)?review",
+    re.IGNORECASE,
+)
+_IDIOMS = re.compile(r"\bin\s+place\b|\bin\s+care\s+for\b", re.IGNORECASE)
+
+
+def build_query_terms(
+    question: str, glossary: Glossary, weights: TermWeights, skip: list[tuple[int, int]] | None = None
+) -> tuple[QueryTerms, list[str]]:
+    """Concepts of ``question``: each glossary entry found (any wording satisfies it) and
+    each remaining content word; unknown words are corrected to the nearest corpus word
+    when one is close (practitioners type fast: "arrangments", "guardianshp")."""
+    concepts: list[Concept] = []
+    corrections: list[str] = []
+    covered = [False] * len(question)
+    # Authority names are filters, not words to find: every passage of Wigan's policy
+    # is about Wigan whether or not it says so.
+    for s, e in skip or []:
+        for i in range(s, min(e, len(question))):
+            covered[i] = True
+    for m in glossary.find(question):
+        alts = [tuple(content_terms(f)) for f in m.entry.forms]
+        alts = [a for a in alts if a]
+        if not alts:
+            continue
+        if any(covered[m.start : m.end]):
+            continue
+        for i in range(m.start, m.end):
+            covered[i] = True
+        # Weigh a concept by its wordings the corpus knows ("kid" is as common as "child").
+        known = [a for a in alts if all(weights.known(t) for t in a)] or alts
+        weight = max(sum(weights.idf(t) for t in a) / len(a) for a in known)
+        concepts.append(Concept(alts, weight, m.entry.id))
+    rest = "".join(ch if not covered[i] else " " for i, ch in enumerate(question))
+    rest = _IDIOMS.sub(" ", rest)  # "in place" is not about placements
+    vocab = weights.vocabulary
+    seen: set[str] = set()
+    for tok in tokens(rest):
+        if tok in STOPWORDS or (len(tok) < 2 and not tok.isdigit()):
+            continue
+        term = stem(tok)
+        if term in seen:
+            continue
+        seen.add(term)
+        if vocab and not weights.known(term) and len(term) >= 5 and not term.isdigit():
+            pool = [v for v in vocab if v[:1] == term[:1] and abs(len(v) - len(term)) <= 2]
+            close = difflib.get_close_matches(term, pool, n=1, cutoff=0.8)
+            if close:
+                corrections.append(close[0])
+                concepts.append(Concept([(close[0],), (term,)], weights.idf(close[0]), f"{tok}->{close[0]}"))
+                continue
+        concepts.append(Concept([(term,)], weights.idf(term), tok))
+    if not concepts:
+        return QueryTerms([]), corrections
+    return QueryTerms(concepts), corrections

@@ -40,17 +40,28 @@ DOMAIN_COMMON = frozenset(
 )
 
 
+def _undouble(w: str) -> str:
+    """"beginn" -> "begin", "plann" -> "plan" (but "staff", "fall" stay)."""
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouslfz":
+        return w[:-1]
+    return w
+
+
 def stem(word: str) -> str:
     """Very light suffix stripping so that simple inflections meet."""
     w = word.lower()
     if w.endswith("'s"):
         w = w[:-2]
+    if len(w) > 6 and w.endswith("ency"):
+        w = w[:-4] + "ence"  # permanency planning == permanence planning
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 5 and w.endswith("ing"):
-        return w[:-3]
+        return _undouble(w[:-3])
     if len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
-        return w[:-2]
+        if w[-3] in "cvzgu" or (w[-3] == "s" and w[-4] not in "s"):
+            return w[:-1]  # placed -> place, approved -> approve, used -> use
+        return _undouble(w[:-2])
     if len(w) > 3 and w.endswith("es") and w[-3] in "sxz":
         return w[:-2]
     if len(w) > 3 and w.endswith("s") and not w.endswith("ss") and not w.endswith("us"):
@@ -94,6 +105,10 @@ class TermWeights:
     def known(self, term: str) -> bool:
         return term in self._df
 
+    @property
+    def vocabulary(self) -> list[str]:
+        return list(self._df)
+
 
 def overlap(query_terms: Iterable[str], passage: str, weights: TermWeights | None = None) -> float:
     """Share of the (weighted) query terms that the passage contains, in [0, 1]."""
@@ -105,3 +120,60 @@ def overlap(query_terms: Iterable[str], passage: str, weights: TermWeights | Non
     total = sum(w(t) for t in q)
     hit = sum(w(t) for t in q if t in p)
     return hit / total if total else 0.0
+
+
+class Concept:
+    """One thing the question asks about, satisfied by any of its alternative wordings.
+
+    "SGO" is one concept whose alternatives are ("sgo",), ("special", "guardianship",
+    "order") ...; a plain word is a concept with one alternative. Counting concepts, not
+    words, stops a glossary expansion from drowning the rest of the question.
+    """
+
+    __slots__ = ("alternatives", "weight", "label")
+
+    def __init__(self, alternatives: list[tuple[str, ...]], weight: float, label: str):
+        self.alternatives = [a for a in alternatives if a]
+        self.weight = weight
+        self.label = label
+
+    def satisfied(self, passage_terms: set[str]) -> float:
+        """Best share of one alternative's terms present in the passage, in [0, 1]."""
+        best = 0.0
+        for alt in self.alternatives:
+            hit = sum(1 for t in alt if t in passage_terms) / len(alt)
+            if hit > best:
+                best = hit
+                if best == 1.0:
+                    break
+        return best
+
+    def __repr__(self) -> str:
+        return f"Concept({self.label!r}, w={self.weight:.2f})"
+
+
+class QueryTerms:
+    """The concepts of a question, for weighted coverage of passages."""
+
+    def __init__(self, concepts: list[Concept]):
+        self.concepts = concepts
+
+    def __bool__(self) -> bool:
+        return bool(self.concepts)
+
+    def __iter__(self):
+        return iter(self.concepts)
+
+    def coverage(self, passage: str | set[str]) -> float:
+        """Weighted share of the concepts the passage satisfies, in [0, 1]."""
+        if not self.concepts:
+            return 0.0
+        terms = passage if isinstance(passage, set) else set(content_terms(passage))
+        total = sum(c.weight for c in self.concepts)
+        if not total:
+            return 0.0
+        return sum(c.weight * c.satisfied(terms) for c in self.concepts) / total
+
+    @property
+    def words(self) -> list[str]:
+        return [t for c in self.concepts for alt in c.alternatives for t in alt]

@@ -31,6 +31,42 @@ _DOC_WORD = re.compile(r"\b(strateg(?:y|ies)|polic(?:y|ies)|versions?|guidance|d
 _YEAR = re.compile(r"\b(20\d\d)(?:\s*[-–/]\s*(?:20)?(\d\d))?\b")
 
 
+# Questions whose answer is a list: give the whole list.
+_LIST_QUESTION = re.compile(
+    r"\b(who\s+(?:can|may|could|is\s+able\s+to|are\s+able\s+to|is\s+allowed|are\s+allowed|is\s+eligible|are\s+eligible)|"
+    r"which\s+(?:people|persons|options|factors|routes)|what\s+(?:are|were)\s+the|list|options|routes|advantages|"
+    r"disadvantages|pros|cons|benefits|drawbacks|indicators|factors|functions|objectives|principles|"
+    r"considerations|consider|includes?|criteria|aspects|what\s+should\s+.+\s+(?:include|cover|consider)|agenda|"
+    r"suitable|when\s+is\s+.+\s+suitable|what\s+does\s+.+\s+consider)\b",
+    re.IGNORECASE,
+)
+_WHEN_QUESTION = re.compile(
+    r"\b(when|how\s+long|how\s+soon|how\s+often|how\s+quickly|timescales?|timeframes?|deadlines?|due|by\s+when|"
+    r"within|how\s+many\s+(?:days|weeks|months|years)|frequency|how\s+frequently)\b",
+    re.IGNORECASE,
+)
+
+
+def is_when_question(question: str) -> bool:
+    return bool(_WHEN_QUESTION.search(question))
+
+
+_COUNT_QUESTION = re.compile(
+    r"\b(how\s+many|how\s+much|number\s+of|numbers|figures?|percentage|proportion|statistics|stats|data\s+on)\b|%",
+    re.IGNORECASE,
+)
+
+
+def is_count_question(question: str) -> bool:
+    """How many / what percentage ...: answered by passages with figures."""
+    return bool(_COUNT_QUESTION.search(question))
+
+
+def is_list_question(question: str) -> bool:
+    """Who may / what are the options ...: the answer is a list, to be given whole."""
+    return bool(_LIST_QUESTION.search(question))
+
+
 @dataclass(frozen=True)
 class AuthorityMention:
     authority: str  # full name from the manifest

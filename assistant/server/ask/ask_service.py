@@ -146,6 +146,7 @@ class AskService:
         interpreted = self._interpreted(question, retrieval)
         authorities = retrieval.analysis.authorities
         evidence = evidence_of(retrieval, self.retriever.weights)
+        base["evidence"] = {"top_dense": round(evidence.top_dense, 4), "top_overlap": round(evidence.top_overlap, 4)}
         if not retrieval.chunks or is_weak(evidence, self.settings):
             resp = self._refusal(req.question, retrieval, "weak_evidence", interpreted, notices, base)
             yield from self._emit(resp, stream)
@@ -182,6 +183,7 @@ class AskService:
             citations=ans.citations,
             refused=False,
             interpreted_question=interpreted,
+            interpretation=self._interpretation(retrieval),
             notices=notices + ans.notices,
             dropped_sentences=ans.dropped_sentences,
             authorities=ans.authorities,
@@ -202,18 +204,22 @@ class AskService:
             yield line + ("\n" if i < len(lines) - 1 else "")
 
     def _interpreted(self, question: str, retrieval: Retrieval) -> str:
-        """The question as retrieval read it: authorities applied and versions searched."""
-        notes: list[str] = []
+        """The question as it was read: a follow-up is rewritten into a whole question.
+
+        Kept as plain question text (other tools search with it); how it was scoped
+        (authorities, versions, expansions) is in the response's ``interpretation``.
+        """
+        return question
+
+    @staticmethod
+    def _interpretation(retrieval: Retrieval) -> dict:
         a = retrieval.analysis
-        if a.authorities:
-            notes.append("authority: " + ", ".join(a.authorities))
-        else:
-            notes.append("all authorities")
-        if a.scope.reason:
-            notes.append(a.scope.reason)
-        if retrieval.expansion.added:
-            notes.append("also searched as: " + "; ".join(retrieval.expansion.added))
-        return f"{question} [{'; '.join(notes)}]"
+        return {
+            "authorities": a.authorities or "all",
+            "versions": a.scope.reason or "current versions only",
+            "document_ids": list(a.scope.document_ids) if a.scope.document_ids else None,
+            "expanded_with": list(retrieval.expansion.added),
+        }
 
     def _record_gap(self, question: str, authority: str | None, reason: str, nearest: list[NearestSection]) -> None:
         try:
@@ -230,6 +236,7 @@ class AskService:
             refused=True,
             refusal_reason=reason,
             interpreted_question=interpreted,
+            interpretation=self._interpretation(retrieval),
             nearest_sections=nearest,
             notices=notices,
             authorities=retrieval.analysis.authorities,
