@@ -19,6 +19,8 @@ from pathlib import Path
 
 FUZZY_MIN = 0.82  # title similarity needed for a fuzzy match (difflib ratio)
 
+# a sentence ends at . ! ? ; after a word (not after a list number like "1.")
+_SENTENCE_SPLIT = re.compile(r"(?<=[a-z0-9)\]'\"\u201d\u2019][.!?;])\s+(?=\S)")
 _NUMBERING = re.compile(r"^\s*(?:(?:\d+(?:\.\d+)*|[ivxlc]+|[a-z])[.)]?\s+)", re.IGNORECASE)
 
 
@@ -100,7 +102,7 @@ def _lines(text: str) -> list[str]:
         para = re.sub(r"\s+", " ", para).strip()
         if not para:
             continue
-        out.extend(s for s in re.split(r"(?<=[a-z0-9)\]'"”’][.!?;])\s+(?=\S)", para) if s)
+        out.extend(s for s in _SENTENCE_SPLIT.split(para) if s)
     return out
 
 
@@ -130,8 +132,16 @@ def diff_sections(a: list[Section], b: list[Section], name_a: str = "A", name_b:
     take(lambda x, y: 1.0 if normalise_title(x.title) == normalise_title(y.title) else 0.0, "title")
 
     def fuzzy(x: Section, y: Section) -> float:
-        r = difflib.SequenceMatcher(None, normalise_title(x.title), normalise_title(y.title)).ratio()
-        return r if r >= FUZZY_MIN else 0.0
+        tx, ty = normalise_title(x.title), normalise_title(y.title)
+        r = difflib.SequenceMatcher(None, tx, ty).ratio()
+        if r >= FUZZY_MIN:
+            return r
+        # a title that only gained words ("Direct Contact" -> "Direct Contact (Family Time)")
+        wx, wy = set(tx.split()), set(ty.split())
+        small, large = sorted((wx, wy), key=len)
+        if len(small) >= 3 and small <= large:
+            return FUZZY_MIN
+        return 0.0
 
     take(fuzzy, "fuzzy")
 
