@@ -16,8 +16,8 @@ from assistant.answering.generative import GenerativeEngine
 from assistant.corpus import load_corpus
 from assistant.models import Chunk, RetrievedChunk
 from assistant.retrieval.glossary import load_glossary
-from assistant.retrieval.hybrid_retriever import Retrieval
-from assistant.retrieval.lexical import DOMAIN_COMMON, TermWeights, content_terms
+from assistant.retrieval.hybrid_retriever import Retrieval, build_query_terms
+from assistant.retrieval.lexical import TermWeights
 from assistant.retrieval.query_analysis import analyse
 from assistant.settings import Settings
 from tests.fake_llm_server import FakeLLM
@@ -65,9 +65,9 @@ def _retrieval(settings, corpus, texts, question: str, anchors: list[str]) -> Re
             text=text[unit.start : unit.end], embed_text=text[unit.start : unit.end],
         )
         hits.append(RetrievedChunk(chunk=chunk, score=1.0 - i * 0.1, dense_score=0.7))
-    expansion = load_glossary(settings.glossary_path).expand(question)
-    terms = [t for t in dict.fromkeys(content_terms(expansion.text)) if t not in DOMAIN_COMMON]
-    return Retrieval(question, analyse(corpus, question), expansion, terms, hits)
+    glossary = load_glossary(settings.glossary_path)
+    terms, _ = build_query_terms(question, glossary, TermWeights(text[u.start : u.end] for u in units))
+    return Retrieval(question, analyse(corpus, question), glossary.expand(question), terms, hits)
 
 
 SGO_LIST = "Any of the following can apply for special guardianship:"
