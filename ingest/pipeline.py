@@ -230,6 +230,8 @@ class IngestPipeline:
         if live and not parsed and not removed and not rebuild:
             report.collection = live
             return  # nothing to build: the serving index is already right
+        if not live and not parsed and not keep:
+            return  # nothing loadable at all: no empty index, no model load
 
         # 3. build the new collection
         new_name = f"{self.store.alias}__{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%f')}"

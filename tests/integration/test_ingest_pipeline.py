@@ -278,3 +278,11 @@ def test_cli_ingest_documents_search_and_exit_codes(cli, tmp_path):
 
     r = cli("search", "adoption", "--mode", "fuzzy")
     assert r.exit_code == 2
+
+
+def test_nothing_loadable_builds_no_index(tmp_path, embedder):
+    settings = make_corpus(tmp_path, {"alpha": ("Alpha Council", "x")})
+    (settings.resolve(settings.corpus_dir) / "alpha.txt").write_bytes(b"")
+    report = IngestPipeline(settings).run(progress=False)
+    assert report.failed == ["alpha.txt: file is empty"] and not report.built
+    assert VectorStore(settings).live_collection() is None and VectorStore(settings).list_documents() == []
