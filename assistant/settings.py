@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     max_sessions: int = 10_000
     store_questions: bool = Field(False, description="Keep question text in the policy-gap log (may identify a child)")
     log_full_text: bool = Field(False, description="Write questions and answers to logs in full, for debugging only")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413 before they are read (requests are a few KB)")
     rules_due_soon_days: int = Field(14, ge=0, description="Rule timeline: a due date within this many days of today is 'due soon'")
 
     def resolve(self, path: Path) -> Path:

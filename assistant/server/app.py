@@ -27,7 +27,8 @@ _ROUTER_MODULES: tuple[str, ...] = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API for ``settings`` (the process settings when None)."""
     settings = settings or get_settings()
-    app = FastAPI(title="Permanence policy assistant", version="0.1.0")
+    # the body limit answers 413 as the bytes arrive, so a huge upload is never read into memory
+    app = FastAPI(title="Permanence policy assistant", version="0.1.0", max_body_size=settings.max_body_bytes)
     app.state.settings = settings
     for name in _ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
