@@ -20,6 +20,8 @@ from rich.table import Table
 from assistant.settings import REPO_ROOT, get_settings
 
 _out = Console()
+if not _out.is_terminal:  # CI logs and pipes: keep the metrics table unabbreviated
+    _out = Console(width=160)
 _err = Console(stderr=True)
 
 DEFAULT_THRESHOLDS = REPO_ROOT / "eval" / "thresholds.yaml"
