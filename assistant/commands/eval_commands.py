@@ -53,6 +53,10 @@ def eval_command(
     ),
     kinds: Optional[list[str]] = typer.Option(None, "--kinds", "-k", help="Only these question kinds (comma-separated or repeated)."),
     thresholds: Path = typer.Option(DEFAULT_THRESHOLDS, "--thresholds", help="Thresholds file."),
+    judge: bool = typer.Option(
+        False, "--judge", help="Also ask the OpenAI-compatible model (PERMANENCE_LLM_*) to grade answers: reported "
+        "separately, never a gate."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Score the gold set: retrieval, citations, key facts, refusals, rules, latency; write a report."""
@@ -68,6 +72,15 @@ def eval_command(
     if baseline is not None and not (baseline / "run.json" if baseline.is_dir() else baseline).exists():
         _err.print(f"[red]error:[/red] baseline run not found: {baseline} (expected a run folder with run.json)")
         raise typer.Exit(2)
+    llm_judge = None
+    if judge:
+        from assistant.evaluation.judge import JudgeNotConfigured, LLMJudge
+
+        try:
+            llm_judge = LLMJudge(settings)
+        except JudgeNotConfigured as exc:
+            _err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2)
     try:
         run = run_eval(
             settings,
@@ -77,6 +90,7 @@ def eval_command(
             baseline=baseline,
             fail_under=overrides,
             thresholds_path=thresholds,
+            judge=llm_judge,
             progress=not quiet,
         )
     except GoldError as exc:
@@ -116,6 +130,9 @@ def print_summary(run) -> None:
     for t in run.threshold_failures:
         _out.print(f"[red]below threshold:[/red] {t.engine} {t.metric} = {fmt(t.value, t.metric)} "
                    f"({'min' if t.direction == 'min' else 'max'} {t.threshold})")
+    for name, j in (d.get("judge") or {}).items():
+        _out.print(f"LLM judge ({j['model']}, not a gate): {name} mean {fmt(j['mean'])} over {j['judged']} answers"
+                   + (f", {j['errors']} errors" if j["errors"] else ""))
     if run.stale:
         _out.print(f"[yellow]stale gold ({len(run.stale)} items):[/yellow] " + ", ".join(s["id"] for s in run.stale))
     if run.regression is not None:

@@ -152,6 +152,25 @@ def run_rule(rules_service: Any, endpoint: str, facts: dict[str, Any]) -> Any:
     return fn(model.model_validate(facts))
 
 
+class _RecordingRetriever:
+    """Delegates to the assistant's retriever and keeps its last ``Retrieval``.
+
+    Retrieval metrics then score exactly what the answer was built from (its ``top_k``
+    passages), and the eval does not pay for a second search per question.
+    """
+
+    def __init__(self, inner):
+        self._inner = inner
+        self.last = None
+
+    def retrieve(self, *args, **kwargs):
+        self.last = self._inner.retrieve(*args, **kwargs)
+        return self.last
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
 class AssistantEngine:
     """The product: ``AskService.ask`` for answers, its retriever for retrieval metrics."""
 
@@ -171,6 +190,10 @@ class AssistantEngine:
         self.AskRequest = AskRequest
         retriever = getattr(services.ask, "retriever", None)
         self.retrieval = RetrievalEngine(settings, retriever=retriever)
+        self._recorder = None
+        if retriever is not None:
+            self._recorder = _RecordingRetriever(retriever)
+            services.ask.retriever = self._recorder
         self.rules = getattr(services, "rules", None)
         self.auth = self.retrieval.auth
         # warm-up: the first call loads the model and caches; latency is measured warm
@@ -188,6 +211,8 @@ class AssistantEngine:
                 sid = self.services.ask.ask(self.AskRequest(question=turn, session_id=sid)).session_id
             # A follow-up is asked without the authority: resolving "what about Bolton?" is under test.
             authority = None if item.turns else item.authority
+            if self._recorder is not None:
+                self._recorder.last = None
             t0 = time.perf_counter()
             resp = self.services.ask.ask(self.AskRequest(question=item.question, authority=authority, session_id=sid))
             out.latency_ms = (time.perf_counter() - t0) * 1000
@@ -211,10 +236,18 @@ class AssistantEngine:
             except Exception as exc:  # noqa: BLE001
                 out.error = f"rules: {type(exc).__name__}: {exc}"
         if not item.must_refuse:
-            q = resp.interpreted_question or item.question
-            full = self.auth.full(item.authority)
-            try:
-                out.hits = self.retrieval.search(q, full)
-            except Exception as exc:  # noqa: BLE001
-                out.error = f"retrieval: {type(exc).__name__}: {exc}"
+            recorded = self._recorder.last if self._recorder is not None else None
+            if recorded is not None:
+                out.hits = [_chunk_hit(rc) for rc in recorded.chunks]
+            else:  # answered without retrieving (screened, or a rule question): search separately
+                q = resp.interpreted_question or item.question
+                try:
+                    out.hits = self.retrieval.search(q, self.auth.full(item.authority))
+                except Exception as exc:  # noqa: BLE001
+                    out.error = f"retrieval: {type(exc).__name__}: {exc}"
         return out
+
+    def close(self) -> None:
+        """Give the services their own retriever back."""
+        if self._recorder is not None and getattr(self.services.ask, "retriever", None) is self._recorder:
+            self.services.ask.retriever = self._recorder._inner

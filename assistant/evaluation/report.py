@@ -94,7 +94,8 @@ def summary_markdown(run) -> str:
     lines += ["## Thresholds", ""]
     if run.thresholds:
         rows = [[t.metric, t.engine, ("≥ " if t.direction == "min" else "≤ ") + fmt(t.threshold), fmt(t.value, t.metric),
-                 "ok" if t.ok else "**BELOW THRESHOLD**"] for t in run.thresholds]
+                 ("n/a: no selected item of that kind" if not t.applicable else "ok" if t.ok else "**BELOW THRESHOLD**")]
+                for t in run.thresholds]
         lines.append(_table(["metric", "engine", "threshold", "value", ""], rows))
     else:
         lines.append("No thresholds configured.")
@@ -125,6 +126,17 @@ def summary_markdown(run) -> str:
             if rows:
                 lines += ["", _table(["metric", "before", "after", "delta", ""], rows)]
             lines.append("")
+
+    if d.get("judge"):
+        lines += ["## LLM judge (optional; a model's opinion, not a metric and not a gate)", ""]
+        for name, j in d["judge"].items():
+            lines.append(f"- {name}: mean {fmt(j['mean'])} over {j['judged']} answers, model `{j['model']}`, "
+                         f"{j['errors']} judge errors")
+            low = sorted(((v["score"], k, v["reason"]) for k, v in j["items"].items() if v["score"] is not None))[:10]
+            for score, k, reason in low:
+                if score < 0.5:
+                    lines.append(f"- `{k}` judged {score:.2f}: {reason}")
+        lines.append("")
 
     eng = d["engines"].get(primary)
     if eng:

@@ -56,6 +56,7 @@ class ThresholdResult:
     value: float | None
     ok: bool
     direction: str  # "min" or "max"
+    applicable: bool = True  # False: no selected gold item can produce this metric (not checked)
 
 
 @dataclass
@@ -109,8 +110,32 @@ def parse_fail_under(values: list[str]) -> dict[str, float]:
     return out
 
 
+_RETRIEVAL = ("hit_at_1", "hit_at_5", "hit_at_10", "mrr", "ndcg_at_10")
+_ANSWERABLE = ("citation_precision", "citation_recall", "key_fact_recall", "unsupported_rate", "false_refusal_rate")
+
+
+def applicable_metrics(items: list[GoldItem]) -> set[str]:
+    """Metrics the selected gold items can produce (a ``--kinds`` subset may have no rule items:
+    a rule threshold is then not applicable rather than failed). Decided from the GOLD, not the
+    outputs, so an engine that produced nothing still fails its thresholds."""
+    out = {"latency_p50_ms", "latency_p95_ms", "pass_rate"}
+    if any(not it.must_refuse and it.gold_passages for it in items):
+        out.update(_RETRIEVAL)
+    if any(not it.must_refuse for it in items):
+        out.update(_ANSWERABLE)
+    if any(it.must_refuse for it in items):
+        out.add("refusal_accuracy")
+    if any(it.kind == "rule" for it in items):
+        out.update({"rule_exact", "rule_chat_exact"})
+    return out
+
+
 def check_thresholds(
-    summaries: dict[str, dict[str, Any]], config: dict[str, Any], overrides: dict[str, float], primary: str
+    summaries: dict[str, dict[str, Any]],
+    config: dict[str, Any],
+    overrides: dict[str, float],
+    primary: str,
+    applicable: set[str] | None = None,
 ) -> list[ThresholdResult]:
     engine = config.get("engine") or primary
     if engine not in summaries:
@@ -122,12 +147,14 @@ def check_thresholds(
         (maxs if metric in LOWER_IS_BETTER else mins)[metric] = value
         (mins if metric in LOWER_IS_BETTER else maxs).pop(metric, None)
     out: list[ThresholdResult] = []
-    for metric, thr in mins.items():
-        val = summary.get(metric)
-        out.append(ThresholdResult(metric, engine, float(thr), val, val is not None and val >= thr, "min"))
-    for metric, thr in maxs.items():
-        val = summary.get(metric)
-        out.append(ThresholdResult(metric, engine, float(thr), val, val is not None and val <= thr, "max"))
+    for direction, table in (("min", mins), ("max", maxs)):
+        for metric, thr in table.items():
+            val = summary.get(metric)
+            if applicable is not None and metric not in applicable:
+                out.append(ThresholdResult(metric, engine, float(thr), None, True, direction, applicable=False))
+                continue
+            ok = val is not None and (val >= thr if direction == "min" else val <= thr)
+            out.append(ThresholdResult(metric, engine, float(thr), val, ok, direction))
     return out
 
 
@@ -210,6 +237,18 @@ def _item_record(item: GoldItem, out: EngineOutput, s: ItemScores, stale: bool) 
     }
 
 
+def _run_all(progress: bool, total: int, work: Callable[[Callable[[], None]], None]) -> None:
+    if not progress:
+        work(lambda: None)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[bold]eval[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True) as bar:
+        task = bar.add_task("items", total=total)
+        work(lambda: bar.advance(task))
+
+
 def run_eval(
     settings,
     *,
@@ -220,6 +259,7 @@ def run_eval(
     fail_under: dict[str, float] | None = None,
     thresholds_path: Path | None = None,
     services=None,
+    judge: Any = None,
     progress: bool = True,
     on_engine_ready: Callable[[str, float], None] | None = None,
 ) -> EvalRun:
@@ -268,16 +308,12 @@ def run_eval(
                 advance()
 
     total = len(items) * len(built)
-    if progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            TextColumn("[bold]eval[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
-        ) as bar:
-            task = bar.add_task("items", total=total)
-            _work(lambda: bar.advance(task))
-    else:
-        _work(lambda: None)
+    try:
+        _run_all(progress, total, _work)
+    finally:
+        for e in built:
+            if hasattr(e, "close"):
+                e.close()
 
     engines_json: dict[str, Any] = {}
     for e in built:
@@ -312,9 +348,16 @@ def run_eval(
         "engines": engines_json,
     }
 
+    if judge is not None:  # optional, separate, never a gate (see judge.py)
+        from assistant.evaluation.judge import judge_run
+
+        by_id = {it.id: it for it in items}
+        data["judge"] = {name: judge_run(judge, by_id, eng["items"])
+                         for name, eng in engines_json.items() if eng["answers"]}
+
     cfg = load_thresholds(thresholds_path)
     summaries = {k: v["summary"] for k, v in engines_json.items()}
-    thr = check_thresholds(summaries, cfg, fail_under or {}, primary)
+    thr = check_thresholds(summaries, cfg, fail_under or {}, primary, applicable_metrics(items))
     data["thresholds"] = [asdict(t) for t in thr]
 
     regression = None

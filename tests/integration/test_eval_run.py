@@ -123,6 +123,7 @@ def test_cli_eval_and_diff_versions(subset_settings, tmp_path, monkeypatch):
         runner = CliRunner()
         res = runner.invoke(app, ["eval", "--engine", "bm25", "--kinds", "figures,timescale", "-q",
                                   "--output", str(tmp_path / "cli"), "--fail-under", "hit_at_5=1.01"])
+        assert isinstance(res.exception, SystemExit), res.exception  # exited on purpose, not crashed
         assert res.exit_code == 1, res.output
         assert "bm25" in res.output and "below threshold" in res.output
         assert (tmp_path / "cli" / "report.html").exists()

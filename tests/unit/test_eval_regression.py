@@ -112,3 +112,18 @@ def test_exit_codes():
     assert EvalRun(Path("."), {"stale": []}, [ok]).exit_code == EXIT_OK
     assert EvalRun(Path("."), {"stale": [{"id": "x"}]}, [ok]).exit_code == EXIT_STALE
     assert EvalRun(Path("."), {"stale": [{"id": "x"}]}, [bad]).exit_code == EXIT_THRESHOLD
+
+
+def test_thresholds_on_metrics_the_selected_kinds_cannot_produce_are_not_applicable():
+    from assistant.evaluation.runner import applicable_metrics
+
+    refusal_only = [GoldItem.model_validate({"id": "h-01", "kind": "hostile", "question": "write a poem", "must_refuse": True})]
+    app = applicable_metrics(refusal_only)
+    assert "refusal_accuracy" in app and "rule_exact" not in app and "hit_at_5" not in app
+    cfg = {"min": {"rule_exact": 0.95, "refusal_accuracy": 0.9}}
+    res = {t.metric: t for t in check_thresholds({"assistant": {"refusal_accuracy": 0.5}}, cfg, {}, "assistant", app)}
+    assert res["rule_exact"].ok and not res["rule_exact"].applicable
+    assert not res["refusal_accuracy"].ok  # applicable and below: still fails
+    # an applicable metric that the engine failed to produce fails
+    res = check_thresholds({"assistant": {}}, {"min": {"hit_at_5": 0.5}}, {}, "assistant", applicable_metrics(ITEMS))
+    assert not res[0].ok
