@@ -61,11 +61,14 @@ class Settings(BaseSettings):
 
     # --- retrieval and answering ----------------------------------------------
     top_k: int = 8
-    refusal_threshold: float = Field(0.35, description="Calibrated on the evaluation set; see eval/")
+    refusal_threshold: float = Field(
+        0.7796, description="Refuse below this evidence score (dense + w*overlap - w*unknown); eval/calibrate_refusal.py"
+    )
     engine: str = Field("extractive", description="extractive | generative")
     retrieval_candidates: int = Field(24, description="Hits fetched from the store before lexical re-ranking")
     rerank_lexical_weight: float = Field(0.5, description="Share of the final score given to query-term overlap")
-    refusal_min_overlap: float = Field(0.25, description="Least query-term overlap of the best passage; calibrated with refusal_threshold")
+    refusal_overlap_weight: float = Field(1.5, description="Weight of concept overlap in the refusal score (calibrated)")
+    refusal_unknown_weight: float = Field(0.25, description="Weight of words unknown to the corpus in the refusal score (calibrated)")
     answer_max_units: int = Field(3, description="Most sentences or list blocks quoted per authority")
 
     # --- generative engine (any OpenAI-compatible endpoint) --------------------

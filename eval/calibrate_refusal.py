@@ -1,15 +1,16 @@
 """Calibrate the weak-evidence refusal on the gold set; prints the chosen thresholds.
 
 Every gold item (rule items aside) is asked with the refusal switched off, recording the
-two evidence signals of its answer (best dense similarity, best share of the question's
-concepts in one passage). The thresholds chosen refuse as many must-refuse items as
-possible with NO false refusal of an answerable item; among equally good pairs, the one
-with the widest margin to the answerable items is taken. Items declined before retrieval
+evidence signals of its answer (best dense similarity, best share of the question's
+concepts in one passage, share of its weight in words unknown to the corpus). The weights
+and threshold chosen refuse as many must-refuse items as possible with NO false refusal
+of an answerable item; among equally good choices, the one with the widest margin. Items declined before retrieval
 (injection, off-topic) are refused whatever the thresholds and are reported apart.
 
     .venv/bin/python eval/calibrate_refusal.py [--data-dir DIR]
 
-Put the printed values in ``assistant/settings.py`` (refusal_threshold, refusal_min_overlap).
+Put the printed values in ``assistant/settings.py`` (refusal_threshold, refusal_overlap_weight,
+refusal_unknown_weight).
 """
 
 from __future__ import annotations
@@ -42,45 +43,44 @@ def collect(settings: Settings) -> list[tuple[str, bool, dict | None, bool]]:
     return rows
 
 
-def choose(rows) -> tuple[float, float, dict]:
-    """The (dense, overlap) pair: most correct refusals, zero false ones, widest margin."""
+OVERLAP_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+UNKNOWN_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+
+
+def choose(rows) -> tuple[float, float, float, dict]:
+    """Weights and threshold: most correct refusals, zero false ones, then the widest gap.
+
+    For each pair of weights the threshold can go up to the lowest answerable score;
+    it is placed half-way between that and the highest score it must refuse.
+    """
     answerable = [e for _, must, e, refused in rows if not must and e is not None and not refused]
     targets = [e for _, must, e, refused in rows if must and e is not None and not refused]
     if not answerable:
         raise SystemExit("no answerable items with evidence: is the index built?")
-    # A threshold above an answerable item's value would refuse it: the highest allowed
-    # threshold on each signal is the lowest answerable value.
-    dense_vals = sorted({round(e["top_dense"], 4) for e in answerable + targets} | {0.0})
-    lex_vals = sorted({round(e["top_overlap"], 4) for e in answerable + targets} | {0.0})
+
+    def score(e, a, b):
+        return e["top_dense"] + a * e["top_overlap"] - b * e.get("unknown_share", 0.0)
+
     best = None
-    for dt in dense_vals:
-        for lt in lex_vals:
-            false = sum(1 for e in answerable if e["top_dense"] < dt or e["top_overlap"] < lt)
-            if false:
-                continue
-            caught = sum(1 for e in targets if e["top_dense"] < dt or e["top_overlap"] < lt)
-            key = (caught, dt + lt)
+    for a in OVERLAP_WEIGHTS:
+        for b in UNKNOWN_WEIGHTS:
+            floor = min(score(e, a, b) for e in answerable)
+            caught = [score(e, a, b) for e in targets if score(e, a, b) < floor]
+            gap = (floor - max(caught)) / (1 + a + b) if caught else 0.0
+            threshold = (floor + max(caught)) / 2 if caught else floor - 0.05 * (1 + a + b)
+            key = (len(caught), round(gap, 4), -(a + b))
             if best is None or key > best[0]:
-                best = (key, dt, lt)
-    assert best is not None
-    (_, dt, lt) = best
-    # Place each threshold half-way between the highest value it must refuse and the
-    # lowest answerable value, so small drifts do not flip decisions.
-    min_dense = min(e["top_dense"] for e in answerable)
-    min_lex = min(e["top_overlap"] for e in answerable)
-    caught_d = [e["top_dense"] for e in targets if e["top_dense"] < dt]
-    caught_l = [e["top_overlap"] for e in targets if e["top_overlap"] < lt and e["top_dense"] >= dt]
-    dense_t = (max(caught_d) + min_dense) / 2 if caught_d else min(dt, min_dense)
-    lex_t = (max(caught_l) + min_lex) / 2 if caught_l else min(lt, min_lex)
+                best = (key, a, b, threshold, floor)
+    (key, a, b, threshold, floor) = best
     report = {
         "answerable": len(answerable),
         "must_refuse_reaching_retrieval": len(targets),
-        "caught": sum(1 for e in targets if e["top_dense"] < dense_t or e["top_overlap"] < lex_t),
-        "false_refusals": sum(1 for e in answerable if e["top_dense"] < dense_t or e["top_overlap"] < lex_t),
-        "min_answerable_dense": round(min_dense, 4),
-        "min_answerable_overlap": round(min_lex, 4),
+        "caught": key[0],
+        "false_refusals": sum(1 for e in answerable if score(e, a, b) < threshold),
+        "lowest_answerable_score": round(floor, 4),
+        "gap_per_unit_weight": key[1],
     }
-    return round(dense_t, 4), round(lex_t, 4), report
+    return round(threshold, 4), a, b, report
 
 
 def main() -> int:
@@ -90,21 +90,22 @@ def main() -> int:
     args = ap.parse_args()
     base = {"data_dir": args.data_dir} if args.data_dir else {}
     # Refusal off: every item reaches an answer, so its signals can be read.
-    settings = Settings(**base, refusal_threshold=0.0, refusal_min_overlap=0.0)
+    settings = Settings(**base, refusal_threshold=-100.0)
     rows = collect(settings)
     if args.verbose:
-        for ident, must, e, refused in sorted(rows, key=lambda r: (r[1], (r[2] or {}).get("top_overlap", -1))):
+        for ident, must, e, refused in sorted(rows, key=lambda r: (r[1], (r[2] or {}).get("score", -1))):
             print(f"{'REFUSE' if must else 'answer'} {ident:<28} {e} {'(declined before retrieval)' if refused else ''}")
     declined = sum(1 for _, must, e, refused in rows if must and (e is None or refused))
-    dense_t, lex_t, report = choose(rows)
+    threshold, a, b, report = choose(rows)
     must_total = sum(1 for _, must, _, _ in rows if must)
     print(f"gold items: {len(rows)} ({must_total} must be refused; {declined} declined before retrieval)")
     for k, v in report.items():
         print(f"  {k}: {v}")
     print(f"refusal accuracy on must-refuse items: {(declined + report['caught']) / max(must_total, 1):.3f}")
     print(f"false-refusal rate on answerable items: {report['false_refusals'] / max(report['answerable'], 1):.3f}")
-    print(f"refusal_threshold = {dense_t}")
-    print(f"refusal_min_overlap = {lex_t}")
+    print(f"refusal_threshold = {threshold}")
+    print(f"refusal_overlap_weight = {a}")
+    print(f"refusal_unknown_weight = {b}")
     return 0
 
 

@@ -8,7 +8,6 @@ same text: a quote is always ``text[start:end]``.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 from assistant.answering.passages import Unit, segment
@@ -34,13 +33,11 @@ class DocumentTexts:
     index has moved on.
     """
 
-    def __init__(self, settings: Settings, loader: Callable[[Settings, str], str] | None = None,
-                 reload_wait_s: float = 2.0):
+    def __init__(self, settings: Settings, loader: Callable[[Settings, str], str] | None = None):
         self.settings = settings
         self._loader = loader
         self._cache: dict[str, list[tuple[str, list[Unit]]]] = {}  # newest first
         self._lock = threading.Lock()
-        self.reload_wait_s = reload_wait_s
 
     def _load(self, document_id: str) -> str:
         if self._loader is None:
@@ -58,23 +55,23 @@ class DocumentTexts:
         return self._remember(document_id, self._load(document_id))
 
     def for_chunk(self, chunk: Chunk) -> tuple[str, list[Unit]] | None:
-        """The version of ``chunk``'s document that its offsets refer to; None if it cannot be found
-        (the document changed again since the chunk was retrieved)."""
+        """The version of ``chunk``'s document that its offsets refer to; None if no version
+        at hand holds it (the document changed again since the chunk was retrieved)."""
         with self._lock:
             versions = list(self._cache.get(chunk.document_id, ()))
         for value in versions:
             if holds(value[0], chunk):
                 return value
-        # First use, or the index moved on. Ingest switches the index a moment before it
-        # records the new text, so give the record a moment to catch up.
-        deadline = time.monotonic() + self.reload_wait_s
-        while True:
+        # first use, or the index moved on: the serving text, else another stored version
+        if self._loader is None:
+            from ingest.documents import text_for_chunk
+
+            text = text_for_chunk(self.settings, chunk)
+        else:
             text = self._load(chunk.document_id)
-            if holds(text, chunk):
-                return self._remember(chunk.document_id, text)
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(0.02)
+        if text is None or not holds(text, chunk):
+            return None
+        return self._remember(chunk.document_id, text)
 
     def _remember(self, document_id: str, text: str) -> tuple[str, list[Unit]]:
         with self._lock:

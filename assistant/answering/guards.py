@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-DeclineReason = Literal["injection", "out_of_domain"]
+DeclineReason = Literal["injection", "out_of_domain", "unknown_authority"]
 
 _INJECTION = [
-    r"\bignore\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)?(?:previous|prior|above|earlier|preceding|former|system)?\s*(?:instructions?|rules?|prompts?|guidelines?|directions?)",
-    r"\bdisregard\s+(?:all\s+|any\s+|the\s+|your\s+)?(?:previous|prior|above|earlier)?\s*(?:instructions?|rules?|prompts?|guidelines?)",
+    r"\bignore\s+(?:(?:all|any|the|your|my|of|these|those)\s+){0,3}(?:previous|prior|above|earlier|preceding|former|system)?\s*(?:instructions?|rules?|prompts?|guidelines?|directions?)",
+    r"\bdisregard\s+(?:(?:all|any|the|your|of|these|those)\s+){0,3}(?:previous|prior|above|earlier)?\s*(?:instructions?|rules?|prompts?|guidelines?)",
     r"\bforget\s+(?:all\s+|everything|your\s+|the\s+)?(?:previous|prior|above)?\s*(?:instructions?|rules?|you\s+were\s+told)",
     r"\byou\s+are\s+now\b",
     r"\bfrom\s+now\s+on\s+you\b",
@@ -28,6 +28,9 @@ _INJECTION = [
     r"\bwithout\s+(?:any\s+)?(?:citations?|quotes?|sources?)\s*(?:,|and|just)?\s*(?:answer|tell|say|make)",
     r"\bmake\s+up\s+(?:an?\s+)?answer",
     r"\boverride\s+(?:your\s+|the\s+)?(?:rules|instructions|policy)",
+    r"\b(?:use|from|with|rely\s+on)\s+your\s+own\s+knowledge",
+    r"\bforget\s+(?:the|these|those|your)\s+(?:policies|documents|sources|rules|corpus)",
+    r"\b(?:hidden|secret|internal)\s+(?:instructions|prompt|rules)",
 ]
 _INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.IGNORECASE)
 
@@ -35,7 +38,8 @@ _INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.IGNORECA
 _OFF_TOPIC = [
     r"\b(?:write|compose|generate)\s+(?:me\s+)?(?:an?\s+)?(?:poem|song|story|joke|essay|limerick|haiku|code|script|program|sql|email\s+to\s+my)",
     r"\btell\s+(?:me\s+)?a\s+joke\b",
-    r"\btranslate\s+(?:this|the\s+following|into)\b",
+    r"\btranslate\s+(?:this|the\s+following|into|your|these|it)\b",
+    r"\b(?:dose|dosage)\b",
     r"\b(?:weather|forecast)\b",
     r"\b(?:recipe|cook(?:ing)?\s+(?:time|instructions))\b",
     r"\b(?:football|premier\s+league|cricket)\s+(?:score|result|match|fixture)s?\b",
@@ -44,6 +48,31 @@ _OFF_TOPIC = [
     r"\b(?:python|javascript|java|c\+\+)\s+(?:code|function|script)\b",
 ]
 _OFF_TOPIC_RE = re.compile("|".join(f"(?:{p})" for p in _OFF_TOPIC), re.IGNORECASE)
+
+
+_COUNCIL = re.compile(
+    r"\b([a-z][a-z'\-]+(?:\s+[a-z][a-z'\-]+)?)\s+(?:city\s+|borough\s+|county\s+|metropolitan\s+borough\s+|district\s+)?council\b",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = {
+    "the", "a", "an", "our", "my", "your", "their", "this", "that", "which", "each", "every", "any", "other", "local",
+    "county", "city", "borough", "district", "town", "parish", "same", "another", "whose", "what", "one", "all", "both",
+    "by", "from", "of", "for", "in", "at", "to", "and", "or", "with", "is", "does", "do",
+}
+
+
+def other_council(question: str, known_authorities: list[str]) -> str | None:
+    """A council the question names that is not in the corpus ("Manchester City Council")."""
+    known = {a.split()[0].casefold() for a in known_authorities}
+    for m in _COUNCIL.finditer(question):
+        words = [w for w in m.group(1).split() if w.casefold().strip("'s") not in _NOT_A_NAME]
+        words = [w[:-2] if w.lower().endswith("'s") else w for w in words]
+        if not words:
+            continue
+        name = words[-1]
+        if name.casefold() not in known:
+            return " ".join(words).title()
+    return None
 
 
 def screen(question: str) -> DeclineReason | None:

@@ -99,10 +99,13 @@ class HybridRetriever:
         if scope.document_ids:
             # A named version fixes the authority; search the named documents only.
             targets = [None]
+        query = search_text
+        if len(targets) > 1:
+            query = self._embed_once(search_text)  # one embedding for every authority's search
         for auth in targets:
             groups.append(
                 self.store.search(
-                    search_text,
+                    query,
                     k=candidates,
                     authority=auth,
                     status=scope.statuses,
@@ -126,6 +129,20 @@ class HybridRetriever:
                 "rerank": (t3 - t2) * 1000,
             },
         )
+
+    def _embed_once(self, text: str):
+        """Dense and sparse vectors of ``text``, for several filtered searches of one question."""
+        try:
+            from assistant.components.embedding.embedding_component import get_embedder
+            from assistant.components.sparse.sparse_component import get_sparse_encoder
+            from assistant.components.vector_store.vector_store_component import QueryVectors
+
+            return QueryVectors(
+                dense=get_embedder(self.settings).embed_query(text),
+                sparse=get_sparse_encoder(self.settings).encode_query(text),
+            )
+        except Exception:  # another store implementation: let it embed per search
+            return text
 
     def _rerank(self, groups: list[list[RetrievedChunk]], terms: QueryTerms, when: bool = False) -> list[list[RetrievedChunk]]:
         w = self.settings.rerank_lexical_weight
@@ -166,6 +183,7 @@ _TIMESCALE_HINT = re.compile(
     r"\b(?:first|second|third|2nd|four-month)\s+(?:statutory\s+|looked\s+after\s+|'?looked\s+after\s+children'?s'?\s+)?review",
     re.IGNORECASE,
 )
+_VERSION_YEARS = re.compile(r"\b20\d\d(?:\s*[-\u2013/]\s*(?:20)?\d\d)?\b")
 _IDIOMS = re.compile(r"\bin\s+place\b|\bin\s+care\s+for\b", re.IGNORECASE)
 
 
@@ -198,6 +216,7 @@ def build_query_terms(
         concepts.append(Concept(alts, weight, m.entry.id))
     rest = "".join(ch if not covered[i] else " " for i, ch in enumerate(question))
     rest = _IDIOMS.sub(" ", rest)  # "in place" is not about placements
+    rest = _VERSION_YEARS.sub(" ", rest)  # "2021-25": a version filter, handled by query_analysis
     vocab = weights.vocabulary
     seen: set[str] = set()
     for tok in tokens(rest):

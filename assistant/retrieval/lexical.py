@@ -30,6 +30,10 @@ STOPWORDS = frozenset(
     you your yours yourself
     s t re ve ll d
     i'm i'd i've hi hello thanks thank
+    whats what's when's who's who'll where's how's arent aren't isnt dont doesnt cant wont we're they're lets let's
+    say says said saying call called mention mentions mentioned actually anything something everything really
+    vs versus v eg ie etc ok okay yeah yep got get gets getting go goes going gone went come comes came back
+    want wants wanted know knows think wondering tell quick quickly quite still ever even already different differ
     """.split()
 )
 

@@ -21,7 +21,7 @@ from datetime import date
 from assistant.answering.extractive import EngineAnswer, ExtractiveEngine, nearest_sections, refusal_text
 from assistant.answering.gap_log import GapLog, NearestSection
 from assistant.answering.generative import GenerativeEngine
-from assistant.answering.guards import DECLINE_TEXT, screen
+from assistant.answering.guards import DECLINE_TEXT, other_council, screen
 from assistant.answering.refusal import evidence_of, is_weak
 from assistant.answering.schemas import AskRequest, AskResponse
 from assistant.conversation.follow_ups import Resolution, resolve
@@ -106,10 +106,19 @@ class AskService:
 
         # 2. declined outright
         reason = screen(req.question)
+        text = DECLINE_TEXT.get(reason or "", "")
+        if reason is None and not authority:
+            other = other_council(req.question, self.corpus.authorities)
+            if other:
+                reason = "unknown_authority"
+                text = (
+                    f"The corpus holds no policy from {other}, so I can't answer for it. "
+                    f"It covers: {', '.join(self.corpus.authorities)}."
+                )
         if reason:
             self._record_gap(req.question, authority, reason, [])
             resp = AskResponse(
-                answer=DECLINE_TEXT[reason],
+                answer=text,
                 refused=True,
                 refusal_reason=reason,
                 interpreted_question=req.question,
@@ -146,7 +155,12 @@ class AskService:
         interpreted = self._interpreted(question, retrieval)
         authorities = retrieval.analysis.authorities
         evidence = evidence_of(retrieval, self.retriever.weights)
-        base["evidence"] = {"top_dense": round(evidence.top_dense, 4), "top_overlap": round(evidence.top_overlap, 4)}
+        base["evidence"] = {
+            "top_dense": round(evidence.top_dense, 4),
+            "top_overlap": round(evidence.top_overlap, 4),
+            "unknown_share": round(evidence.unknown_share, 4),
+            "score": round(evidence.score(self.settings.refusal_overlap_weight, self.settings.refusal_unknown_weight), 4),
+        }
         if not retrieval.chunks or is_weak(evidence, self.settings):
             resp = self._refusal(req.question, retrieval, "weak_evidence", interpreted, notices, base)
             yield from self._emit(resp, stream)
@@ -155,6 +169,7 @@ class AskService:
 
         # 6. answer
         t_a = time.perf_counter()
+        streamed = False
         if engine_name == "generative":
             if stream:
                 ans = None
@@ -162,14 +177,12 @@ class AskService:
                     if isinstance(item, EngineAnswer):
                         ans = item
                     else:
+                        streamed = True
                         yield item
-                streamed = True
             else:
                 ans = self.generative.answer(retrieval)
-                streamed = False
         else:
             ans = self.extractive.answer(retrieval)
-            streamed = False
         timings["answer"] = (time.perf_counter() - t_a) * 1000
         if ans is None or ans.refused:
             reason = ans.refusal_reason if ans else "generation_failed"
@@ -248,6 +261,8 @@ class AskService:
         if answer_rule_question is None:
             return None
         try:
+            return answer_rule_question(question, authority, today, settings=self.settings)
+        except TypeError:  # an older rule layer without the settings keyword
             return answer_rule_question(question, authority, today)
         except Exception:  # a rule-layer bug must not take questions down: answer from text
             log.exception("rule layer failed; answering from the policies instead")
@@ -255,9 +270,7 @@ class AskService:
 
     def _rule_response(self, rule, question: str, resolution: Resolution, notices, base) -> AskResponse:
         missing = list(getattr(rule, "missing_facts", []) or [])
-        answer = rule.answer
-        if missing and "?" not in answer:
-            answer += "\n\nTo work this out I need: " + "; ".join(missing) + "."
+        answer = rule.answer  # the rule layer's answer already asks for what is missing
         return AskResponse(
             answer=answer,
             citations=list(rule.citations or []),
