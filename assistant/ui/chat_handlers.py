@@ -303,12 +303,18 @@ async def answer_question(question: str, _round: int = 0) -> cl.Message:
     If the answer is a rule computation that lacks facts, ask the user for them and
     answer again with the reply added to the question (at most ``MAX_FACT_ROUNDS``).
     """
-    svc = runtime.services()
     authority = cl.user_session.get(AUTHORITY_KEY)
-    request = _ask_request(question, authority, cl.user_session.get(SESSION_KEY))
+    try:
+        request = _ask_request(question, authority, cl.user_session.get(SESSION_KEY))
+    except ValueError as exc:  # pydantic's ValidationError: empty or over-long question
+        reasons = "; ".join(e.get("msg", "") for e in getattr(exc, "errors", lambda: [])()) or str(exc)
+        msg = cl.Message(content=f"I can't take that question: {formatting.escape_markdown(reasons)}.")
+        await msg.send()
+        return msg
     msg = cl.Message(content="")
     final = None
     try:
+        svc = runtime.services()
         async for part in _stream(svc.ask.ask_stream(request)):
             if isinstance(part, str):
                 await msg.stream_token(part)

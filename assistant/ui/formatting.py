@@ -167,7 +167,8 @@ def superseded_banner(citations: Iterable[Citation], successors: Mapping[str, st
     """A warning when the answer quotes a superseded document, naming its replacement.
 
     ``successors`` maps a superseded document id to a description of its successor.
-    Uses Chainlit's ``:::warning`` alert block (plain text only inside it).
+    A blockquote (``public/offline.css`` tints blockquotes in answers): Chainlit 2.12's
+    ``:::warning`` alert syntax does not render as an alert in messages.
     """
     seen: dict[str, Citation] = {}
     for c in citations:
@@ -177,14 +178,15 @@ def superseded_banner(citations: Iterable[Citation], successors: Mapping[str, st
         return None
     parts = []
     for doc_id, c in seen.items():
-        text = f"{c.authority}'s {c.title} ({c.version}) is superseded"
+        text = f"{escape_markdown(c.authority)}'s *{escape_markdown(c.title)}* ({escape_markdown(c.version)}) is superseded"
         if successors and successors.get(doc_id):
-            text += f" by {successors[doc_id]}"
+            text += f" by {escape_markdown(successors[doc_id])}"
         parts.append(text)
-    body = "This answer quotes a superseded document: " + "; ".join(parts) + ". Check the current version before acting on it."
-    return f":::warning\n{body}\n:::"
+    return ("> ⚠ **" + SUPERSEDED_HEADING + "** " + "; ".join(parts)
+            + ". Check the current version before acting on it.")
 
 
+SUPERSEDED_HEADING = "This answer quotes a superseded document."
 REFUSAL_HEADING = "**The policies in this corpus do not cover this question.**"
 DECLINE_HEADING = "**This is outside what the assistant answers.**"
 _DECLINE_REASONS = ("injection", "out_of_domain")
@@ -206,13 +208,15 @@ def nearest_sections_list(nearest: Sequence[Any]) -> str:
 
 
 def refusal_markdown(answer: str, nearest: Sequence[Any] = (), notices: Sequence[str] = (), reason: str | None = None) -> str:
-    """How a refusal looks: a caution block and a heading say so before anything else;
-    then the assistant's own wording and the nearest sections to read. No policy text
-    is presented as an answer."""
+    """How a refusal looks: a tinted block says so before anything else, then the
+    assistant's own wording and the nearest sections to read. Nothing in it is presented
+    as policy."""
     declined = reason in _DECLINE_REASONS
-    alert = ("Declined: the assistant only answers questions about the permanence policies in its corpus."
-             if declined else "Not covered: the assistant will not guess an answer the policies do not give.")
-    lines = [":::caution", alert, ":::", "", DECLINE_HEADING if declined else REFUSAL_HEADING, ""]
+    if declined:
+        lines = [f"> ⚠ {DECLINE_HEADING}", "> It only answers questions about the permanence policies in its corpus."]
+    else:
+        lines = [f"> ⚠ {REFUSAL_HEADING}", "> The assistant will not guess an answer the policies do not give."]
+    lines.append("")
     body = answer.strip()
     if body:
         lines += [body, ""]
@@ -228,11 +232,12 @@ def refusal_markdown(answer: str, nearest: Sequence[Any] = (), notices: Sequence
 # ---------------------------------------------------------------------------
 
 DUE_SOON_DAYS = 14
+# Words first, symbols only from common fonts (no emoji: many work PCs render them as boxes).
 _OUTCOME = {
-    "eligible": "✅ eligible", "not_eligible": "❌ not eligible", "cannot_tell": "❔ can't tell yet",
-    "applies": "✅ applies", "does_not_apply": "❌ does not apply", "computed": "dates computed",
+    "eligible": "✔ eligible", "not_eligible": "✘ not eligible", "cannot_tell": "? can't tell yet",
+    "applies": "✔ applies", "does_not_apply": "✘ does not apply", "computed": "dates computed",
     "not_applicable": "— not applicable", "no_timescale": "— no timescale in the document",
-    "not_yet": "⏳ not yet", "possible": "❔ possible",
+    "not_yet": "✘ not yet", "possible": "? possible",
 }
 
 
@@ -264,12 +269,12 @@ def date_status(item: Mapping[str, Any], today: date, due_soon_days: int = DUE_S
         return "—"
     relation = item.get("relation", "by")
     if relation in ("from", "window_opens"):
-        return "✅ reached" if when <= today else "🟢 upcoming"
+        return "✔ reached" if when <= today else "upcoming"
     if when < today or (relation == "before" and when == today):
-        return "🔴 overdue"
+        return "**overdue**"
     if (when - today).days <= due_soon_days:
-        return "🟠 due soon"
-    return "🟢 upcoming"
+        return "**due soon**"
+    return "upcoming"
 
 
 _RELATION_WORD = {"by": "by", "before": "before", "from": "from", "window_opens": "from", "window_closes": "until"}

@@ -76,6 +76,19 @@ def _serve_offline_page() -> None:
     cl_server.get_html_template = offline_html_template
 
 
+def _activate_data_layer() -> None:
+    """Make Chainlit pick up the app's ``@cl.data_layer`` (our feedback store).
+
+    ``chainlit.data.get_data_layer`` decides once per process; if anything sent a
+    Chainlit message before the app file was loaded (tests, a warm-up), it has cached
+    "no data layer" and the thumbs would never show. Reset that decision.
+    """
+    import chainlit.data as cl_data
+
+    if getattr(cl_data, "_data_layer", None) is None:
+        cl_data._data_layer_initialized = False
+
+
 def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services=None) -> FastAPI:
     """Serve the Chainlit chat under ``path`` of ``app``, using ``settings``' services.
 
@@ -91,6 +104,7 @@ def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services
 
         _serve_offline_page()
         mount_chainlit(app=app, target=str(_APP_FILE), path=path)
+        _activate_data_layer()
         _mounted_path = path
     elif path != _mounted_path:
         raise ValueError(f"the chat is already mounted at {_mounted_path!r} in this process; cannot also use {path!r}")

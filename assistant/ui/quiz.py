@@ -325,5 +325,5 @@ def feedback_markdown(record: QuizRecord) -> str:
         head = "Skipped. The key facts were:"
     else:
         head = f"You covered **{record.covered} of {record.total}** key facts:"
-    rows = [f"- {'✅' if f.covered else '❌'} {f.label}" for f in record.facts]
+    rows = [f"- {'✔ covered' if f.covered else '✘ missed'}: {f.label}" for f in record.facts]
     return head + "\n\n" + "\n".join(rows)

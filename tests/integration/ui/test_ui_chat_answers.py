@@ -93,8 +93,7 @@ def test_answer_from_a_superseded_document_carries_a_banner(chat_index):
         return await h.answer_question("in the 2021 wigan strategy what meeting happened before the four month review?")
 
     msg = run(go())
-    assert msg.content.startswith("_Searched:") or ":::warning" in msg.content
-    assert ":::warning\nThis answer quotes a superseded document" in msg.content
+    assert f"> ⚠ **{formatting.SUPERSEDED_HEADING}**" in msg.content
     assert "superseded by Permanence Planning Strategy 2026-2028" in msg.content
 
 
@@ -113,7 +112,7 @@ def test_question_the_policies_do_not_cover_looks_like_a_refusal(chat_index):
         return await h.answer_question(refused)
 
     msg = run(go())
-    assert msg.content.startswith(":::caution\n")
+    assert msg.content.startswith("> ⚠ ")
     assert formatting.REFUSAL_HEADING in msg.content or formatting.DECLINE_HEADING in msg.content
     assert "**Sources**" not in msg.content and not msg.elements
 

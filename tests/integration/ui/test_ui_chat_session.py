@@ -135,3 +135,14 @@ def test_chat_feedback_lands_in_the_api_feedback_store(chat_settings):
 def test_feedback_on_a_message_that_is_not_an_answer_is_refused(chat_settings):
     with pytest.raises(NotAnAnswer):
         run(ChatFeedbackDataLayer().upsert_feedback(Feedback(forId="quiz-intro", value=1)))
+
+
+def test_over_long_question_is_declined_with_the_reason(chat_settings):
+    async def go():
+        em = chat_context()
+        msg = await h.answer_question("why " * 600)
+        return em, msg
+
+    em, msg = run(go())
+    assert msg.content.startswith("I can't take that question:")
+    assert "2000" in msg.content.replace(",", "")

@@ -103,9 +103,9 @@ def test_superseded_banner_names_document_and_successor():
     old = old.model_copy(update={"document_id": "wigan-2021-2025", "title": "Permanence Planning Strategy 2021-2025", "version": "2021-2025"})
     assert f.superseded_banner([_cite("A guardian of the child.")]) is None
     banner = f.superseded_banner([old, old], {"wigan-2021-2025": "Permanence Planning Strategy 2026-2028"})
-    assert banner.startswith(":::warning\n") and banner.endswith("\n:::")
-    assert "2021-2025" in banner and "superseded by Permanence Planning Strategy 2026-2028" in banner
-    assert banner.count("2021-2025) is superseded") == 1  # one mention per document
+    assert banner.startswith("> ⚠ **This answer quotes a superseded document.**") and "\n" not in banner
+    assert "*Permanence Planning Strategy 2021-2025* (2021-2025) is superseded by Permanence Planning Strategy 2026-2028" in banner
+    assert banner.count("is superseded") == 1  # one mention per document
 
 
 NEAREST = [{"document_id": "luton", "authority": "Luton Council", "title": "Permanence Planning Guidance", "version": "v56",
@@ -114,7 +114,7 @@ NEAREST = [{"document_id": "luton", "authority": "Luton Council", "title": "Perm
 
 def test_refusal_says_not_covered_first_and_lists_nearest_sections():
     md = f.refusal_markdown("I can't answer it from them.", NEAREST)
-    assert md.startswith(":::caution\n")
+    assert md.startswith(f"> ⚠ {f.REFUSAL_HEADING}\n> ")
     assert md.index(f.REFUSAL_HEADING) < md.index("I can't answer it from them.") < md.index("nearest sections")
     assert "Luton Council, *Permanence Planning Guidance* (v56, current): Permanence Planning Meetings" in md
 
@@ -164,9 +164,9 @@ def test_rule_dates_table_in_date_order_with_status_against_today():
     assert md.index("30 March 2026") < md.index("30 June 2026") < md.index("30 December 2026")
     row = {line.split("|")[2].strip(): line for line in md.splitlines() if line.startswith("| by ")}
     assert "| England |" in row["First review due"]
-    assert "🔴 overdue" in row["First review due"]
-    assert "🟠 due soon" in row["Second review due"]
-    assert "🟢 upcoming" in row["Third review due"]
+    assert "**overdue**" in row["First review due"]
+    assert "**due soon**" in row["Second review due"]
+    assert "upcoming" in row["Third review due"]
     assert "Good Friday 3 April 2026" in row["First review due"]
     assert "reg. 33" in md
 
@@ -176,7 +176,7 @@ def test_date_status_held_and_late():
 
     held = {"date": "2026-03-30", "relation": "by", "held_on": "2026-04-02", "late": True}
     assert f.date_status(held, date(2026, 5, 1)) == "✔ held 2 April 2026 (late)"
-    assert f.date_status({"date": "2026-05-01", "relation": "from"}, date(2026, 5, 1)) == "✅ reached"
+    assert f.date_status({"date": "2026-05-01", "relation": "from"}, date(2026, 5, 1)) == "✔ reached"
 
 
 def test_rule_eligibility_routes_and_earliest_date():
@@ -188,9 +188,9 @@ def test_rule_eligibility_routes_and_earliest_date():
                           "qualifies_from": None, "reasons": [], "legal_reference": None, "missing_facts": []}],
               "missing_facts": ["whether the local authority consents"]}
     md = f.rule_results_markdown([result])
-    assert "**Special guardianship without leave** (Wigan Council): ❌ not eligible" in md
-    assert "| Foster carer, one year | ⏳ not yet | 10 January 2026 |" in md
-    assert "| Consent of the local authority | ❔ possible | — |" in md
+    assert "**Special guardianship without leave** (Wigan Council): ✘ not eligible" in md
+    assert "| Foster carer, one year | ✘ not yet | 10 January 2026 |" in md
+    assert "| Consent of the local authority | ? possible | — |" in md
     assert "Earliest date without leave: **10 January 2026**" in md
     assert "Still needed: whether the local authority consents" in md
     assert "Timeline" not in md  # no dates, no timeline

@@ -131,7 +131,7 @@ def test_summary_csv_rows_per_question_topic_and_total():
 def test_feedback_markdown_marks_covered_and_missed():
     s = _played_session()
     fb = quiz.feedback_markdown(s.records[0])
-    assert "2 of 3" in fb and "✅ guardian" in fb and "❌ one year immediately preceding" in fb
+    assert "2 of 3" in fb and "✔ covered: guardian" in fb and "✘ missed: one year immediately preceding" in fb
     assert quiz.feedback_markdown(s.records[1]).startswith("Skipped")
 
 
