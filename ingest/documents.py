@@ -11,6 +11,7 @@ from the corpus file listed in the manifest, with the same loader and normaliser
 from __future__ import annotations
 
 import bisect
+import glob
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -131,6 +132,32 @@ def load_document_text(settings: Settings, document_id: str) -> str:
     return get_document(settings, document_id).text
 
 
+def text_for_chunk(settings: Settings, chunk) -> str | None:
+    """The normalised text ``chunk``'s offsets refer to (``text[start:end] == chunk.text``), or None.
+
+    Usually the serving version. A run killed between moving the index alias and writing
+    the state leaves the new collection serving and its texts in the docstore unrecorded,
+    so the other docstore versions of the document are tried too, newest first.
+    """
+    try:
+        text = load_document_text(settings, chunk.document_id)
+        if text[chunk.start : chunk.end] == chunk.text:
+            return text
+    except UnknownDocument:
+        pass
+    if Path(chunk.document_id).name != chunk.document_id:
+        return None  # an id is a key, never a path
+    files = docstore_dir(settings).glob(f"{glob.escape(chunk.document_id)}.*.json")
+    for path in sorted(files, key=_mtime, reverse=True):
+        try:
+            doc = _docstore_cached(str(path))
+        except (OSError, ValueError, KeyError):
+            continue  # removed by a cleanup meanwhile, or unreadable
+        if doc.meta.id == chunk.document_id and doc.text[chunk.start : chunk.end] == chunk.text:
+            return doc.text
+    return None
+
+
 def section_path_at(settings: Settings, document_id: str, offset: int) -> list[str]:
     """Section path (outermost first) of the content at ``offset``; [] before any heading."""
     return get_document(settings, document_id).section_path_at(offset)
@@ -188,4 +215,5 @@ __all__ = [
     "parse_loaded",
     "read_state",
     "section_path_at",
+    "text_for_chunk",
 ]
