@@ -163,6 +163,8 @@ class IngestPipeline:
             raise IngestError(str(exc)) from None
         state = read_state(settings)
         live = self.store.live_collection()
+        if live and state.get("collection") != live:
+            state = _adopt_build_state(settings, live) or state
         previous: dict[str, dict] = state.get("documents", {}) if live and state.get("collection") == live else {}
         if live and not previous and state.get("documents"):
             rebuild = True  # the state does not describe the serving collection: trust nothing
@@ -238,6 +240,13 @@ class IngestPipeline:
         try:
             self._build(new_name, live, parsed, keep, tick, report)
         except BaseException as exc:
+            if self.store.live_collection() == new_name:
+                # the switch happened: the new index serves; only recording the state failed,
+                # and the next run adopts the build's own state (see _adopt_build_state)
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                raise IngestError(f"new index is serving but its state was not recorded ({type(exc).__name__}: {exc}); "
+                                  "the next run repairs it") from exc
             try:
                 self.store.drop_collection(new_name)
             except Exception:
@@ -331,14 +340,18 @@ class IngestPipeline:
                 "meta": src.meta.model_dump(mode="json"),
                 "source_metadata": doc.source_metadata,
             }
-        self.store.switch_alias(new_name)
-        write_state(settings, {
+        new_state = {
             "collection": new_name,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "pipeline_version": PIPELINE_VERSION,
             "embedding_model": settings.embedding_model,
             "documents": state_docs,
-        })
+        }
+        # The build's own state goes down before the switch: if the process dies between
+        # moving the alias and writing index_state.json, the next run adopts it.
+        write_json_atomic(_build_state_path(settings, new_name), new_state)
+        self.store.switch_alias(new_name)
+        write_state(settings, new_state)
         documents_mod.clear_caches()
         report.collection = new_name
         report.built = True
@@ -366,6 +379,14 @@ class IngestPipeline:
                     self.store.drop_collection(name)
                 except Exception:
                     pass  # a leftover collection is harmless; the next run retries
+        builds_dir = _build_state_path(self.settings, keep_name).parent
+        if builds_dir.exists():
+            for f in builds_dir.glob("*.json"):
+                if f.stem not in (keep_name, live):
+                    try:
+                        f.unlink()
+                    except OSError:
+                        pass
         state = read_state(self.settings)
         referenced = {e.get("docstore") for e in state.get("documents", {}).values()}
         store_dir = docstore_dir(self.settings)
@@ -448,6 +469,26 @@ class IngestPipeline:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _build_state_path(settings: Settings, collection: str) -> Path:
+    return docstore_dir(settings).parent / "builds" / f"{collection}.json"
+
+
+def _adopt_build_state(settings: Settings, live: str) -> dict | None:
+    """The state of the serving build when index_state.json lags behind it (a run died
+    between switching the alias and recording the state): adopt it, so the documents'
+    texts match the chunks being served again."""
+    path = _build_state_path(settings, live)
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    if state.get("collection") != live:
+        return None
+    write_state(settings, state)
+    documents_mod.clear_caches()
+    return state
 
 
 def _check_size(path: Path, max_bytes: int) -> None:

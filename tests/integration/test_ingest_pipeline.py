@@ -286,3 +286,30 @@ def test_nothing_loadable_builds_no_index(tmp_path, embedder):
     report = IngestPipeline(settings).run(progress=False)
     assert report.failed == ["alpha.txt: file is empty"] and not report.built
     assert VectorStore(settings).live_collection() is None and VectorStore(settings).list_documents() == []
+
+
+def test_state_lost_after_the_switch_is_repaired_by_the_next_run(corpus_settings, monkeypatch):
+    import ingest.pipeline as pipeline_mod
+
+    IngestPipeline(corpus_settings).run(progress=False)
+    path = corpus_settings.resolve(corpus_settings.corpus_dir) / "gamma.txt"
+    path.write_text("Gamma Permanence Policy\n\nIntro\n\nA new first paragraph moves every offset.\n\n"
+                    + path.read_text(encoding="utf-8"), encoding="utf-8")
+    real_write_state = pipeline_mod.write_state
+
+    def dies(settings, state):  # the process "dies" right after the alias moved
+        raise OSError("killed")
+
+    monkeypatch.setattr(pipeline_mod, "write_state", dies)
+    with pytest.raises(IngestError, match="new index is serving"):
+        IngestPipeline(corpus_settings).run(progress=False)
+    store = VectorStore(corpus_settings)
+    live = store.live_collection()
+    assert read_state(corpus_settings)["collection"] != live  # the state lags behind the alias
+
+    monkeypatch.setattr(pipeline_mod, "write_state", real_write_state)
+    report = IngestPipeline(corpus_settings).run(progress=False)
+    assert report.ok and not report.built and report.unchanged == 3  # adopted, nothing re-embedded
+    assert read_state(corpus_settings)["collection"] == live
+    text = load_document_text(corpus_settings, "gamma")
+    assert all(text[c.start:c.end] == c.text for c in store.chunks_of("gamma"))
