@@ -264,8 +264,9 @@ def _fragments(statement: str) -> list[str]:
 def unsupported_sentences(answer: str, citations: Sequence[CitationRef]) -> tuple[int, list[str]]:
     """(number of statements judged, the statements not found in their cited quotes).
 
-    A statement with markers must be found in the quotes of ITS markers; one without
-    markers must be framing (a lead-in ending in ':' or a heading) or it is unsupported.
+    A statement with markers must be found in the quotes of ITS markers (when it quotes
+    policy words in double quotes, those words must be); one without markers must be framing
+    (a lead-in ending in ':' or a heading) or it is unsupported.
     """
     by_n = {c.n: _fold(c.quote) for c in citations if c.n is not None}
     judged = 0
@@ -281,9 +282,20 @@ def unsupported_sentences(answer: str, citations: Sequence[CitationRef]) -> tupl
         if not nums or not quotes:
             unsupported.append(text)
             continue
-        if not all(any(frag in q for q in quotes) for frag in _fragments(bare)):
+        quoted = _quoted_parts(_MARKER.sub("", text))
+        pieces = [_fold(qp) for qp in quoted] if quoted else _fragments(bare)
+        if not all(any(frag in q for q in quotes) for frag in pieces if frag):
             unsupported.append(text)
     return judged, unsupported
+
+
+_QUOTED = re.compile(r"[\"“]([^\"“”]{3,})[\"”]")
+
+
+def _quoted_parts(statement: str) -> list[str]:
+    """Text in double quotes inside a statement (a comparison line quotes its policy words:
+    'Wigan: "at the four-month review" [1]'); when present, only these must be verbatim."""
+    return [m.group(1).strip(" .;,") for m in _QUOTED.finditer(statement) if m.group(1).strip(" .;,")]
 
 
 def unsupported_rate(answer: str, citations: Sequence[CitationRef]) -> float | None:

@@ -235,3 +235,13 @@ def test_aggregate_breakdown_and_percentile():
     assert set(breakdown(rows, "authority")) == {"wigan", "bolton", "(all)"}
     assert percentile([], 50) is None and percentile([5.0], 95) == 5.0
     assert percentile(list(range(1, 101)), 95) == 95
+
+
+def test_a_comparison_line_is_judged_on_the_words_it_puts_in_quotes():
+    cites = [CitationRef(DOC, "A child's permanence plan should be established at the four-month review.", 0, 10, 1),
+             CitationRef("bolton", "The second Review takes place no more than 13 weeks after the care episode begins.", 0, 10, 2)]
+    ok = 'The authorities differ on timing. Wigan: "at the four-month review" [1]; Bolton: "no more than 13 weeks" [2]'
+    assert unsupported_rate(ok, cites) == 0.0
+    wrong = 'Wigan: "at the six-month review" [1]; Bolton: "no more than 13 weeks" [1]'
+    judged, bad = unsupported_sentences(wrong, cites)
+    assert judged == 2 and len(bad) == 2  # invented words, and words quoted from the wrong citation
