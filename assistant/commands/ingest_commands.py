@@ -39,7 +39,7 @@ def ingest(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Parse, chunk and embed policy documents into the index (incremental and atomic)."""
-    from assistant.components.vector_store.vector_store_component import IndexLocked
+    from assistant.components.vector_store.vector_store_component import IndexUnavailable
     from ingest.pipeline import IngestError, IngestPipeline
 
     settings = get_settings()
@@ -52,7 +52,7 @@ def ingest(
         report = IngestPipeline(settings).run(
             paths=list(paths) if paths else None, rebuild=rebuild, progress=not (quiet or as_json), authority=authority
         )
-    except (IngestError, IndexLocked) as exc:
+    except (IngestError, IndexUnavailable) as exc:  # IndexLocked is one
         _err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1)
 

@@ -25,7 +25,7 @@ def index_not_ready(exc: Exception) -> HTTPException:
 
 
 def is_index_not_ready(exc: Exception) -> bool:
-    return type(exc).__name__ in ("IndexNotReady", "IndexLocked")
+    return type(exc).__name__ in ("IndexNotReady", "IndexLocked", "IndexUnavailable")
 
 
 def _json_safe(value):

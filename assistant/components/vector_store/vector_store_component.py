@@ -45,7 +45,11 @@ class IndexNotReady(RuntimeError):
     """Nothing is indexed yet (no collection behind the alias)."""
 
 
-class IndexLocked(RuntimeError):
+class IndexUnavailable(RuntimeError):
+    """The embedded Qdrant folder cannot be opened (not a folder, unreadable, damaged or locked)."""
+
+
+class IndexLocked(IndexUnavailable):
     """Another process holds the embedded Qdrant folder."""
 
 
@@ -66,17 +70,22 @@ def get_qdrant_client(settings: Settings) -> QdrantClient:
                     timeout=int(settings.qdrant_timeout_s),
                 )
             else:
-                settings.qdrant_path.mkdir(parents=True, exist_ok=True)
                 try:
+                    settings.qdrant_path.mkdir(parents=True, exist_ok=True)
                     client = QdrantClient(path=str(settings.qdrant_path))
-                except RuntimeError as exc:
-                    if "already accessed" in str(exc):
+                except Exception as exc:
+                    if isinstance(exc, RuntimeError) and "already accessed" in str(exc):
                         raise IndexLocked(
                             f"the index folder {settings.qdrant_path} is in use by another process "
                             "(embedded Qdrant allows one); stop it, or run a Qdrant server and set "
                             "PERMANENCE_QDRANT_URL"
                         ) from None
-                    raise
+                    # not a folder, unreadable, or damaged storage: say which and where, not a traceback
+                    raise IndexUnavailable(
+                        f"the index folder {settings.qdrant_path} cannot be opened ({type(exc).__name__}: {exc}); "
+                        "check that it is a readable folder on a disk with free space, or move it away and "
+                        "run `permanence ingest` to rebuild it"
+                    ) from None
             _CLIENTS[key] = client
         return client
 
