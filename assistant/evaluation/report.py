@@ -183,10 +183,12 @@ def plots(data: dict[str, Any]) -> list[tuple[str, str]]:
     for i, name in enumerate(engines):
         s = data["engines"][name]["summary"]
         vals = [s.get(m) if s.get(m) is not None else np.nan for m, _ in metrics]
-        ax.bar(x + i * width, vals, width, label=name)
+        bars = ax.bar(x + i * width, vals, width, label=name)
+        # label every bar so a 0.00 is not mistaken for "not applicable"
+        ax.bar_label(bars, labels=["" if v != v else f"{v:.2f}" for v in vals], fontsize=6, rotation=90, padding=2)
     ax.set_xticks(x + width * (len(engines) - 1) / 2, [label for _, label in metrics], rotation=30, ha="right")
-    ax.set_ylim(0, 1.05)
-    ax.set_title("Metrics per engine (missing bar = not applicable)")
+    ax.set_ylim(0, 1.15)
+    ax.set_title("Metrics per engine (no label = not applicable to that engine)")
     ax.legend()
     out.append(("Metrics per engine", _png(fig)))
 
