@@ -196,16 +196,22 @@ class ExtractiveEngine:
             same_authority = len(authorities) == 1
             what = "versions" if same_authority else "authorities"
             if differ(groups):
-                diffs = "; ".join(
-                    f"{self.corpus.by_id(d).authority_short}"
-                    f"{' ' + self.corpus.by_id(d).version if same_authority else ''}: "
-                    + ", ".join(f'"{p}" [{n}]' for p, n in ps[:2])
-                    for d, ps in phrases.items()
-                    if d in chosen
-                )
-                lines.append(f"The {what} differ on timing. {diffs}.")
+                # Framing lines end with ':'; each differing phrase is re-quoted with its marker.
+                lines.append(f"The {what} differ on timing:")
+                keys = {d: {_phrase_key(p) for p, _ in ps} for d, ps in phrases.items()}
+                for d, ps in phrases.items():
+                    if d not in chosen:
+                        continue
+                    others = set().union(*(k for o, k in keys.items() if o != d))
+                    # Show what sets this one apart first: phrases no other group quotes, with a number.
+                    ps = sorted(ps, key=lambda pn: (_phrase_key(pn[0]) in others, not re.search(r"\d", pn[0])))
+                    doc = self.corpus.by_id(d)
+                    label = f"{doc.authority} ({doc.version})" if same_authority else doc.authority
+                    lines.append(f"**{label}**:")
+                    for p, n in ps[:2]:
+                        lines.append(f'"{p}" [{n}]')
             else:
-                lines.append(f"Each of these {what} is quoted separately; check the one that applies.")
+                lines.append(f"Each of these {what} is quoted separately; check the one that applies:")
             lines.append("")
         for doc, parts in blocks:
             heading = doc_label(doc, self.corpus)
@@ -296,6 +302,10 @@ def refusal_text(nearest: list[NearestSection]) -> str:
         for s in nearest:
             lines.append(f"- {s.authority}, *{s.title}* ({s.version}, {s.status}): {s.section}")
     return "\n".join(lines)
+
+
+def _phrase_key(phrase: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", phrase.lower()).strip()
 
 
 def _redundant(a: Candidate, b: Candidate) -> bool:
