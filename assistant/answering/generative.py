@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answering.extractive import Candidate, EngineAnswer, ExtractiveEngine, flat
+from assistant.answering.llm_deadline import deadline_client
 from assistant.models import Citation
 from assistant.retrieval.hybrid_retriever import Retrieval
 from assistant.settings import Settings
@@ -132,6 +133,8 @@ class GenerativeEngine:
                 temperature=0.0,
                 timeout=self.settings.llm_timeout_s,
                 max_retries=0,
+                # llm_timeout_s bounds the whole request: per-read timeouts never fire on a slow trickle
+                http_client=deadline_client(self.settings.llm_timeout_s),
             )
         return self._llm
 
