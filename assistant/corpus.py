@@ -66,6 +66,20 @@ class UnknownAuthority(ValueError):
         super().__init__(f"unknown authority {name!r}; known authorities: {', '.join(known)}")
 
 
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _path_problem(doc: DocumentMeta) -> str | None:
+    """Why an entry could reach outside its folders: ``file`` is read from the corpus folder
+    and ``id`` names files under the data folder, so neither may carry a path."""
+    parts = doc.file.replace("\\", "/").split("/")
+    if doc.file.startswith(("/", "\\")) or ":" in parts[0] or any(p in ("", ".", "..") for p in parts):
+        return f"field 'file' must name a file inside the corpus folder, not {doc.file!r}"
+    if not _SAFE_ID.match(doc.id) or ".." in doc.id:
+        return f"field 'id' may hold only letters, digits, '.', '_' and '-' (no path), not {doc.id!r}"
+    return None
+
+
 def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().casefold()
 
@@ -83,6 +97,10 @@ def load_corpus(manifest_path: Path) -> Corpus:
         except ValidationError as exc:
             ident = entry.get("id", f"#{i + 1}") if isinstance(entry, dict) else f"#{i + 1}"
             raise ManifestError(f"{manifest_path}: entry {ident}: {exc}") from exc
+    for doc in docs:
+        problem = _path_problem(doc)
+        if problem:
+            raise ManifestError(f"{manifest_path}: entry {doc.id!r}: {problem}")
     ids = [d.id for d in docs]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
