@@ -57,6 +57,11 @@ def eval_command(
         False, "--judge", help="Also ask the OpenAI-compatible model (PERMANENCE_LLM_*) to grade answers: reported "
         "separately, never a gate."
     ),
+    torch_threads: int = typer.Option(
+        1, "--torch-threads", min=0,
+        help="Torch threads for embedding (default 1: one query at a time; 0 = torch's default). "
+        "The run records it beside the latencies.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Score the gold set: retrieval, citations, key facts, refusals, rules, latency; write a report."""
@@ -91,6 +96,7 @@ def eval_command(
             fail_under=overrides,
             thresholds_path=thresholds,
             judge=llm_judge,
+            torch_threads=torch_threads or None,
             progress=not quiet,
         )
     except GoldError as exc:

@@ -83,7 +83,8 @@ def summary_markdown(run) -> str:
     primary = d["primary_engine"]
     lines = [f"# Evaluation run {d['created']}", ""]
     lines.append(f"Gold items: {d['gold_items']} · engines: {', '.join(d['engines'])} · "
-                 f"total {d['timings_s'].get('total', 0):.1f} s (engines built in {d['timings_s']['build_engines']:.1f} s)")
+                 f"total {d['timings_s'].get('total', 0):.1f} s (engines built in {d['timings_s']['build_engines']:.1f} s)"
+                 + (f" · torch threads {d['torch_threads']}" if d.get("torch_threads") else ""))
     for n in d.get("notes", []):
         lines.append(f"\n> note: {n}")
     lines += ["", "## Headline", ""]
