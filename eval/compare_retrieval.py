@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--with-ask", action="store_true", help="measure the whole /ask path (AskService) as engine (a)")
     ap.add_argument("--kinds", nargs="*", help="only these gold kinds")
     ap.add_argument("--output", type=Path, help="also write a run folder (run.json, summary.md, report.html) here")
+    ap.add_argument("--torch-threads", type=int, default=1, help="torch threads (default 1; 0 = torch's default)")
     args = ap.parse_args(argv)
 
     from rich.console import Console
@@ -44,10 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     out = args.output or Path(os.environ.get("TMPDIR", "/tmp")) / f"compare-retrieval-{int(time.time())}"
     t0 = time.perf_counter()
     run = run_eval(settings, engines=[first, "llamaindex", "bm25"], kinds=args.kinds, output=out,
-                   thresholds_path=None, progress=sys.stderr.isatty())
+                   thresholds_path=None, progress=sys.stderr.isatty(), torch_threads=args.torch_threads or None)
     total = time.perf_counter() - t0
 
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=140)
     items = run.data["gold_items"]
     answerable = sum(1 for r in run.data["engines"][first]["items"] if r["scores"]["hit_at_5"] is not None)
     table = Table(title=f"Retrieval on {answerable} answerable gold questions (of {items}); whole run {total:.1f} s")
