@@ -262,6 +262,8 @@ def main() -> None:
             row(f"synthetic {args.synthetic_docs} docs: cold ingest", s1)
             s2 = run_worker("ingest", str(syn_data), str(syn), "0")
             row(f"synthetic {args.synthetic_docs} docs: no-change re-ingest", s2)
+            notes.append(f"synthetic: cold pipeline {s1['pipeline_s']:.1f} s ({s1['windows_embedded']} windows); "
+                         f"no-change pipeline {s2['pipeline_s']:.2f} s of {s2['process_s']:.2f} s process time")
             if s1["failed"]:
                 notes.append(f"synthetic failures: {s1['failed'][:3]}")
         # 5. retrieval smoke check over the real corpus index

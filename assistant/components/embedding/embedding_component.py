@@ -1,6 +1,9 @@
 """The dense embedder: a sentence-transformers model loaded by path, on CPU, once per process.
 
-``get_embedder(settings)`` returns the shared instance for the configured model. The
+``get_embedder(settings)`` returns the shared instance for the configured model. A model of
+the plain BERT + mean-pooling shape (all-MiniLM-L6-v2) runs through ``bert_encoder`` (torch
+only, same vectors, seconds faster to start); any other goes through sentence-transformers.
+The
 tokenizer is available without loading the model (``count_tokens`` reads the model's
 ``tokenizer.json`` with the fast ``tokenizers`` library), so chunking and a no-change
 re-ingest never pay for importing torch.
@@ -76,6 +79,16 @@ class Embedder:
         return self._model is not None
 
     def _load(self):
+        # the plain BERT + mean pooling shape of all-MiniLM-L6-v2 runs without importing
+        # sentence-transformers/transformers (most of a cold start); others go through them
+        from assistant.components.embedding.bert_encoder import BertMeanPoolingEncoder
+
+        fast = BertMeanPoolingEncoder.try_load(self.model_name, self.max_tokens, self.batch_size)
+        if fast is not None:
+            return fast
+        return self._load_sentence_transformer()
+
+    def _load_sentence_transformer(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -93,6 +106,13 @@ class Embedder:
     def dimension(self) -> int:
         dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         return int(dim())
+
+    @property
+    def backend(self) -> str:
+        """"bert-encoder" (the torch-only path) or "sentence-transformers"."""
+        from assistant.components.embedding.bert_encoder import BertMeanPoolingEncoder
+
+        return "bert-encoder" if isinstance(self.model, BertMeanPoolingEncoder) else "sentence-transformers"
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Vectors for passages, in input order."""
