@@ -62,13 +62,13 @@ class Settings(BaseSettings):
     # --- retrieval and answering ----------------------------------------------
     top_k: int = 8
     refusal_threshold: float = Field(
-        0.7796, description="Refuse below this evidence score (dense + w*overlap - w*unknown); eval/calibrate_refusal.py"
+        0.8787, description="Refuse below this evidence score (dense + w*overlap - w*unknown); eval/calibrate_refusal.py"
     )
     engine: str = Field("extractive", description="extractive | generative")
     retrieval_candidates: int = Field(24, description="Hits fetched from the store before lexical re-ranking")
     rerank_lexical_weight: float = Field(0.5, description="Share of the final score given to query-term overlap")
-    refusal_overlap_weight: float = Field(1.5, description="Weight of concept overlap in the refusal score (calibrated)")
-    refusal_unknown_weight: float = Field(0.25, description="Weight of words unknown to the corpus in the refusal score (calibrated)")
+    refusal_overlap_weight: float = Field(2.0, description="Weight of concept overlap in the refusal score (calibrated)")
+    refusal_unknown_weight: float = Field(0.5, description="Weight of words unknown to the corpus in the refusal score (calibrated)")
     answer_max_units: int = Field(3, description="Most sentences or list blocks quoted per authority")
 
     # --- generative engine (any OpenAI-compatible endpoint) --------------------

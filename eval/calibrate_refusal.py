@@ -47,11 +47,13 @@ OVERLAP_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 UNKNOWN_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
 
 
-def choose(rows) -> tuple[float, float, float, dict]:
+def choose(rows, min_gap: float = 0.01) -> tuple[float, float, float, dict]:
     """Weights and threshold: most correct refusals, zero false ones, then the widest gap.
 
     For each pair of weights the threshold can go up to the lowest answerable score;
-    it is placed half-way between that and the highest score it must refuse.
+    it is placed half-way between that and the highest score it must refuse. A choice
+    whose gap (per unit of weight) is under ``min_gap`` is not taken: a razor-thin gap
+    would turn into false refusals as soon as the index or a paraphrase moves a little.
     """
     answerable = [e for _, must, e, refused in rows if not must and e is not None and not refused]
     targets = [e for _, must, e, refused in rows if must and e is not None and not refused]
@@ -67,6 +69,8 @@ def choose(rows) -> tuple[float, float, float, dict]:
             floor = min(score(e, a, b) for e in answerable)
             caught = [score(e, a, b) for e in targets if score(e, a, b) < floor]
             gap = (floor - max(caught)) / (1 + a + b) if caught else 0.0
+            if caught and gap < min_gap:
+                continue
             threshold = (floor + max(caught)) / 2 if caught else floor - 0.05 * (1 + a + b)
             key = (len(caught), round(gap, 4), -(a + b))
             if best is None or key > best[0]:
@@ -87,6 +91,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--verbose", action="store_true", help="print every item's signals")
+    ap.add_argument("--min-gap", type=float, default=0.01, help="least margin per unit weight (default 0.01)")
     args = ap.parse_args()
     base = {"data_dir": args.data_dir} if args.data_dir else {}
     # Refusal off: every item reaches an answer, so its signals can be read.
@@ -96,7 +101,7 @@ def main() -> int:
         for ident, must, e, refused in sorted(rows, key=lambda r: (r[1], (r[2] or {}).get("score", -1))):
             print(f"{'REFUSE' if must else 'answer'} {ident:<28} {e} {'(declined before retrieval)' if refused else ''}")
     declined = sum(1 for _, must, e, refused in rows if must and (e is None or refused))
-    threshold, a, b, report = choose(rows)
+    threshold, a, b, report = choose(rows, args.min_gap)
     must_total = sum(1 for _, must, _, _ in rows if must)
     print(f"gold items: {len(rows)} ({must_total} must be refused; {declined} declined before retrieval)")
     for k, v in report.items():

@@ -103,6 +103,12 @@ class ExtractiveEngine:
                 else:
                     lex = 0.8 * terms.coverage(utext) + 0.2 * terms.coverage(f"{section} {utext}")
                 score = 0.65 * lex + 0.35 * hit.score
+                # A passage about another subject (the SGO's disadvantages for a question
+                # on adoption's) is not the answer, however many words it shares.
+                about_text = f"{section} {text[u.lead[0] : u.lead[1]] if u.kind == 'list' and u.lead else utext}"
+                about = terms.about(about_text)
+                if about is not None and about < 0.5:
+                    score *= 0.6
                 if u.kind == "list" and list_q and lex > 0:
                     score += 0.1
                 if when_q and timescales(flat(utext)):

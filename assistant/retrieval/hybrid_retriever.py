@@ -213,7 +213,7 @@ def build_query_terms(
         # Weigh a concept by its wordings the corpus knows ("kid" is as common as "child").
         known = [a for a in alts if all(weights.known(t) for t in a)] or alts
         weight = max(sum(weights.idf(t) for t in a) / len(a) for a in known)
-        concepts.append(Concept(alts, weight, m.entry.id))
+        concepts.append(Concept(alts, weight, m.entry.id, subject=m.entry.subject))
     rest = "".join(ch if not covered[i] else " " for i, ch in enumerate(question))
     rest = _IDIOMS.sub(" ", rest)  # "in place" is not about placements
     rest = _VERSION_YEARS.sub(" ", rest)  # "2021-25": a version filter, handled by query_analysis

@@ -134,12 +134,13 @@ class Concept:
     words, stops a glossary expansion from drowning the rest of the question.
     """
 
-    __slots__ = ("alternatives", "weight", "label")
+    __slots__ = ("alternatives", "weight", "label", "subject")
 
-    def __init__(self, alternatives: list[tuple[str, ...]], weight: float, label: str):
+    def __init__(self, alternatives: list[tuple[str, ...]], weight: float, label: str, subject: bool = False):
         self.alternatives = [a for a in alternatives if a]
         self.weight = weight
         self.label = label
+        self.subject = subject  # what the question is about (an order, a meeting ...)
 
     def satisfied(self, passage_terms: set[str]) -> float:
         """Best share of one alternative's terms present in the passage, in [0, 1]."""
@@ -177,6 +178,14 @@ class QueryTerms:
         if not total:
             return 0.0
         return sum(c.weight * c.satisfied(terms) for c in self.concepts) / total
+
+    def about(self, passage: str) -> float | None:
+        """Share of the question's subjects the passage is about; None without subjects."""
+        subjects = [c for c in self.concepts if c.subject]
+        if not subjects:
+            return None
+        terms = set(content_terms(passage))
+        return max(c.satisfied(terms) for c in subjects)
 
     @property
     def words(self) -> list[str]:

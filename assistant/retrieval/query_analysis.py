@@ -35,7 +35,7 @@ _YEAR = re.compile(r"\b(20\d\d)(?:\s*[-–/]\s*(?:20)?(\d\d))?\b")
 _LIST_QUESTION = re.compile(
     r"\b(who\s+(?:can|may|could|is\s+able\s+to|are\s+able\s+to|is\s+allowed|are\s+allowed|is\s+eligible|are\s+eligible)|"
     r"which\s+(?:people|persons|options|factors|routes)|what\s+(?:are|were)\s+the|list|options|routes|advantages|"
-    r"disadvantages|pros|cons|benefits|drawbacks|indicators|factors|functions|objectives|principles|"
+    r"disadvantages|pros|cons|benefits|drawbacks|downsides|upsides|look\s+at|looks\s+at|cover|covers|indicators|factors|functions|objectives|principles|"
     r"considerations|consider|includes?|criteria|aspects|what\s+should\s+.+\s+(?:include|cover|consider)|agenda|"
     r"suitable|when\s+is\s+.+\s+suitable|what\s+does\s+.+\s+consider)\b",
     re.IGNORECASE,
