@@ -134,13 +134,14 @@ def ensure_index(data_dir: Path) -> None:
 class Servers:
     """uvicorn process(es) on 127.0.0.1: ``replicas`` (one per data copy) or ``shared`` (--workers N)."""
 
-    def __init__(self, data_dir: Path, workers: int, mode: str, log_dir: Path):
+    def __init__(self, data_dir: Path, workers: int, mode: str, log_dir: Path, torch_threads: int | None = None):
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []
         self.data_dirs: list[Path] = []
         self.copies: list[Path] = []
         self.log_dir = log_dir
-        extra: dict[str, str] = {}
+        # torch reads OMP_NUM_THREADS at import: the intra-op threads of each server process
+        extra = {"OMP_NUM_THREADS": str(torch_threads), "MKL_NUM_THREADS": str(torch_threads)} if torch_threads else {}
         if mode == "shared" or workers == 1:
             self._start(data_dir, workers, extra)
         else:
@@ -303,6 +304,7 @@ def summary(stats: Stats, seconds: float, args, feedback_checked: int | None, mi
     every = [ms for v in stats.latencies.values() for ms in v]
     out = {
         "clients": args.clients, "workers": args.workers, "worker_mode": args.worker_mode,
+        "torch_threads": args.torch_threads,
         "duration_s": round(seconds, 1), "requests": stats.requests, "throughput_rps": round(stats.requests / seconds, 2),
         "errors": len(stats.errors), "refused_answers": stats.refused,
         "p50_ms": round(pct(every, 50), 1), "p95_ms": round(pct(every, 95), 1), "p99_ms": round(pct(every, 99), 1),
@@ -319,7 +321,8 @@ def summary(stats: Stats, seconds: float, args, feedback_checked: int | None, mi
 
 
 def print_summary(s: dict) -> None:
-    print(f"\n{s['clients']} clients, {s['workers']} worker(s) ({s['worker_mode']}), {s['duration_s']} s, "
+    print(f"\n{s['clients']} clients, {s['workers']} worker(s) ({s['worker_mode']}), torch threads "
+          f"{s['torch_threads'] or 'default'}, {s['duration_s']} s, "
           f"{s['cpus']} CPUs, load average {', '.join(f'{x:.1f}' for x in s['load_average'])}")
     print(f"{'kind':<15}{'n':>7}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}  statuses")
     for k, v in s["by_kind"].items():
@@ -348,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-requests", type=int, default=20_000, help="hard bound on requests")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--worker-mode", choices=["replicas", "shared"], default="replicas")
+    p.add_argument("--torch-threads", type=int, default=None,
+                   help="torch intra-op threads per server process (OMP_NUM_THREADS); default: torch's (one per core)")
     p.add_argument("--rules-share", type=float, default=0.3, help="share of requests that go to /rules/*")
     p.add_argument("--feedback-every", type=int, default=5, help="post feedback after every n-th answer per client")
     p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, seconds")
@@ -368,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="load-data-"))
             ensure_index(data_dir)
-            servers = Servers(data_dir, args.workers, args.worker_mode, log_dir)
+            servers = Servers(data_dir, args.workers, args.worker_mode, log_dir, args.torch_threads)
             urls, data_dirs = servers.urls, servers.data_dirs
 
         async def go() -> float:
