@@ -13,7 +13,8 @@ reads 256 word pieces and ignores the rest, so:
   When it is longer than the model window it gets several windows, each repeating the
   lead-in (or header) with the next items that fit, so no item goes unembedded. Tables
   are embedded column by column ("Adoption: <every cell of that column>") so each
-  window is about one option.
+  window is about one option; a long item of a list is also embedded on its own (with
+  the lead-in), so one vector for the whole list does not blur what each item says.
 
 Chunk ids hash the document id, offsets and text, so re-ingesting the same text gives
 the same ids (idempotent upserts).
@@ -110,6 +111,10 @@ def chunk_document(
         windows = None
         if u.kind == "table" or n_tok > budget_window:
             windows = _windows(text, u, budget_window, count_tokens)
+        if u.kind in ("list", "guidance"):
+            extra = _item_windows(text, u, budget_window, count_tokens)
+            if extra:
+                windows = (windows or [text[u.start:u.end]]) + extra
         kind = u.kind if u.kind in ("list", "table", "guidance") else "paragraph"
         plans.append(_plan(doc, u.start, u.end, u.section_path, kind, prefixes, windows))
     flush()
@@ -224,6 +229,31 @@ def _windows(text: str, u: Unit, budget: int, count_tokens: TokenCounter) -> lis
     if cur:
         windows.append(_join(lead, cur))
     return windows or [text[u.start:u.end]]
+
+
+# A list item at least this long (word pieces) is also embedded on its own, with the
+# lead-in: one vector for a long list blurs its items ("A Special Guardianship Order is
+# made under Section 115 ... until the child turns 18" inside a box about two orders).
+ITEM_WINDOW_MIN_TOKENS = 40
+
+
+def _item_windows(text: str, u: Unit, budget: int, count_tokens: TokenCounter) -> list[str]:
+    """Extra windows "lead-in + one item" for the long items of a list with several items."""
+    parts = [text[a:b] for a, b in u.parts if not u.lead or a >= u.lead[1]]
+    if len(parts) < 2:
+        return []
+    lead = text[u.lead[0]:u.lead[1]] if u.lead else ""
+    toks = count_tokens(parts)
+    lead_tok = count_tokens([lead])[0] if lead else 0
+    out = []
+    for p, t in zip(parts, toks):
+        if t < ITEM_WINDOW_MIN_TOKENS:
+            continue
+        if lead and lead_tok + t + 1 <= budget:
+            out.append(_join(lead, [p]))
+        else:
+            out.extend(_fit(p, budget, count_tokens))
+    return out
 
 
 def _join(lead: str, parts: list[str]) -> str:

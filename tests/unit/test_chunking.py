@@ -281,3 +281,12 @@ def test_pdf_page_numbers_reach_the_chunks(tmp_path):
     sgo = next(p.chunk for p in plans if "Grants shared parental responsibility" in p.chunk.text)
     assert sgo.section_path == ["5. Permanence Options", "5.4 Special Guardianship Orders (SGOs)"]
     assert doc.text.index("Grants shared parental") >= next(s.start for s in doc.pages if s.page == sgo.page)
+
+
+def test_long_items_of_a_list_get_their_own_window():
+    p = _chunk_with("bolton", "A Special Guardianship Order is made under Section 115")
+    sgo = [w for w in p.windows if "Section 115" in w and "Section 8 " not in w]
+    assert len(sgo) == 1 and sgo[0].split("\n")[1] == "PRACTICE GUIDANCE"
+    assert any("Section 115" in w and "Section 8 " in w for w in p.windows)  # and the whole box too
+    short = _chunk_with("wiltshire", "Grants shared parental responsibility")
+    assert len(short.windows) == 1  # short items: the list's one window is enough

@@ -50,6 +50,24 @@ ABBREVIATIONS: dict[str, str] = {
 }
 
 
+_ABBREV_RE = re.compile(r"\b(" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def expand_abbreviations(text: str) -> str:
+    """"how long does an SGO last" -> "how long does an SGO (special guardianship order) last".
+
+    For the dense half of a query: the embedding model does not know practitioners'
+    acronyms, while the policies mostly spell the orders out."""
+    def repl(m: re.Match) -> str:
+        word = m.group(1)
+        full = ABBREVIATIONS[word.lower()]
+        if word.islower() and len(word) <= 3 and word not in ("sgo", "cao", "lac", "cla", "iro", "ppm", "fgc", "adm"):
+            return word  # "pr" in running text is too ambiguous to expand
+        return f"{word} ({full})"
+
+    return _ABBREV_RE.sub(repl, text)
+
+
 def stem(word: str) -> str:
     """A deliberately light stemmer: enough to meet 'orders'/'order', 'placed'/'placing'."""
     if word.endswith("'s"):

@@ -26,7 +26,12 @@ from typing import Any, Iterable, Sequence
 
 from qdrant_client import QdrantClient, models
 
-from assistant.components.sparse.sparse_component import SparseEncoder, SparseVec, get_sparse_encoder
+from assistant.components.sparse.sparse_component import (
+    SparseEncoder,
+    SparseVec,
+    expand_abbreviations,
+    get_sparse_encoder,
+)
 from assistant.corpus import UnknownAuthority
 from assistant.models import Chunk, RetrievedChunk
 from assistant.settings import Settings
@@ -403,7 +408,7 @@ class VectorStore:
         if dense:
             from assistant.components.embedding.embedding_component import get_embedder
 
-            qv.dense = get_embedder(self.settings).embed_query(query)
+            qv.dense = get_embedder(self.settings).embed_query(expand_abbreviations(query))
         if sparse:
             qv.sparse = self._sparse.encode_query(query)
         return qv
