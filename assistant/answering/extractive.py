@@ -140,12 +140,6 @@ class ExtractiveEngine:
             cs = by_doc[d]
             group_best = cs[0].score
             picked: list[Candidate] = []
-            if is_when_question(retrieval.question):
-                # "When ...?" is answered by passages that name a time, where there are any.
-                timed = [c for c in cs if timescales(flat(c.text))]
-                if timed:
-                    cs = timed
-                    group_best = cs[0].score
             best_list = None
             if list_q:
                 lists = [c for c in cs if c.unit.kind == "list" and c.score >= 0.7 * group_best]

@@ -40,15 +40,23 @@ _LIST_QUESTION = re.compile(
     r"suitable|when\s+is\s+.+\s+suitable|what\s+does\s+.+\s+consider)\b",
     re.IGNORECASE,
 )
-_WHEN_QUESTION = re.compile(
-    r"\b(when|how\s+long|how\s+soon|how\s+often|how\s+quickly|timescales?|timeframes?|deadlines?|due|by\s+when|"
-    r"within|how\s+many\s+(?:days|weeks|months|years)|frequency|how\s+frequently)\b",
+_TIME_WORDS = re.compile(
+    r"\b(how\s+long|how\s+soon|how\s+often|how\s+quickly|timescales?|timeframes?|deadlines?|due|by\s+when|"
+    r"within|how\s+many\s+(?:days|weeks|months|years)|frequency|how\s+frequently|what\s+age|which\s+review)\b",
+    re.IGNORECASE,
+)
+# "when" asks for a time with these verbs; "when is adoption used?" asks for circumstances.
+_WHEN_TIME = re.compile(
+    r"\bwhen(?:'s)?\b.*\b(due|held|happen|happens|take\s+place|takes\s+place|start|starts|begin|begins|commence|set|"
+    r"agreed|completed|ratified|reviewed|updated|closed|sit|sits|meet|meets|produced|established|in\s+place|decided|"
+    r"review|reviews|meeting|finish|end|ends|expire|expires|last)\b",
     re.IGNORECASE,
 )
 
 
 def is_when_question(question: str) -> bool:
-    return bool(_WHEN_QUESTION.search(question))
+    """Does the question ask for a time (not "when is X used", which asks for circumstances)?"""
+    return bool(_TIME_WORDS.search(question) or _WHEN_TIME.search(question))
 
 
 _COUNT_QUESTION = re.compile(
