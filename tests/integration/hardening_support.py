@@ -73,3 +73,33 @@ def uvicorn_thread(app, timeout_s: float = 30.0):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+_TEMPLATES: dict[tuple[str, ...], tuple[Path, Path]] = {}
+
+
+def small_index(dest: Path, document_ids: list[str]) -> Settings:
+    """Settings over a small real index of ``document_ids`` in ``dest`` (corpus/ and data/).
+
+    The first call per document set in a process ingests into a template; later calls
+    copy it, so tests that each need a fresh index they can break pay for one ingest.
+    """
+    import atexit
+    import tempfile
+
+    from assistant.components.vector_store.vector_store_component import close_qdrant_client
+    from ingest.pipeline import IngestPipeline
+
+    key = tuple(sorted(document_ids))
+    if key not in _TEMPLATES:
+        root = Path(tempfile.mkdtemp(prefix="hardening-index-"))
+        atexit.register(shutil.rmtree, root, True)
+        template = Settings(corpus_dir=small_corpus(root / "corpus", list(key)), data_dir=root / "data")
+        report = IngestPipeline(template).run(progress=False)
+        assert report.ok and report.built, report.failed
+        close_qdrant_client(template)  # flushed and unlocked: safe to copy
+        _TEMPLATES[key] = (root / "corpus", root / "data")
+    corpus, data = _TEMPLATES[key]
+    shutil.copytree(corpus, dest / "corpus")
+    shutil.copytree(data, dest / "data")
+    return Settings(corpus_dir=dest / "corpus", data_dir=dest / "data")

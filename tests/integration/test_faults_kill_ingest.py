@@ -32,7 +32,7 @@ from assistant.corpus import load_corpus
 from ingest.documents import clear_caches, load_document_text, parse_file
 from ingest.index_state import read_state
 from ingest.pipeline import IngestPipeline
-from tests.integration.hardening_support import corpus_file, small_corpus
+from tests.integration.hardening_support import corpus_file, small_index
 
 pytestmark = pytest.mark.integration
 
@@ -111,9 +111,7 @@ def _kill_during_ingest(settings: Settings, point: str, tmp_path) -> None:
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("point", ["mid-write", "after-switch"])
 def test_sigkill_during_ingest_then_serve_then_rerun(tmp_path, point):
-    settings = Settings(corpus_dir=small_corpus(tmp_path / "corpus", ["wiltshire", "bolton"]), data_dir=tmp_path / "data")
-    report = IngestPipeline(settings).run(progress=False)
-    assert report.ok and report.built
+    settings = small_index(tmp_path, ["wiltshire", "bolton"])
     v1_text = load_document_text(settings, DOC)
     before = _answers(settings)
     assert any(a["citations"] for a in before.values())

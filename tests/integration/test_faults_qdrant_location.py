@@ -22,8 +22,7 @@ from fastapi.testclient import TestClient
 from assistant.components.vector_store.vector_store_component import VectorStore, close_qdrant_client
 from assistant.server.app import create_app
 from assistant.settings import REPO_ROOT, Settings
-from ingest.pipeline import IngestPipeline
-from tests.integration.hardening_support import corpus_file, small_corpus
+from tests.integration.hardening_support import corpus_file, small_index
 
 pytestmark = pytest.mark.integration
 
@@ -33,11 +32,7 @@ QUESTION = {"question": "What are the objectives of permanence planning?", "auth
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A small real index (Wiltshire only), closed again so other processes may open it."""
-    root = tmp_path_factory.mktemp("qdrant-faults")
-    settings = Settings(corpus_dir=small_corpus(root / "corpus", ["wiltshire"]), data_dir=root / "data")
-    assert IngestPipeline(settings).run(progress=False).built
-    close_qdrant_client(settings)
-    return settings
+    return small_index(tmp_path_factory.mktemp("qdrant-faults"), ["wiltshire"])
 
 
 def _env(settings: Settings) -> dict[str, str]:

@@ -21,10 +21,9 @@ import httpx
 import pytest
 
 from assistant.server.app import create_app
-from assistant.settings import Settings
 from ingest.documents import load_document_text
 from ingest.pipeline import IngestPipeline
-from tests.integration.hardening_support import corpus_file, small_corpus, uvicorn_thread
+from tests.integration.hardening_support import corpus_file, small_index, uvicorn_thread
 
 pytestmark = pytest.mark.integration
 
@@ -59,8 +58,7 @@ def _ask(client: httpx.Client, question: str) -> httpx.Response:
 
 @pytest.mark.timeout(300)
 def test_reingest_while_answering(tmp_path):
-    corpus = small_corpus(tmp_path / "corpus", ["wiltshire", "bolton"])
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    settings = small_index(tmp_path, ["wiltshire", "bolton"])  # version 1 ingested
     path = corpus_file(settings, DOC)
     v1_raw = path.read_text(encoding="utf-8")
     v2_raw = _v2(v1_raw)
@@ -71,7 +69,6 @@ def test_reingest_while_answering(tmp_path):
         assert report.ok, report.failed
         assert report.built
 
-    ingest(v1_raw)
     text1 = load_document_text(settings, DOC)
     app = create_app(settings)
     with uvicorn_thread(app) as base, httpx.Client(base_url=base, timeout=60) as client:

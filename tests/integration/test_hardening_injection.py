@@ -26,7 +26,7 @@ from assistant.settings import Settings
 from ingest.documents import load_document_text
 from ingest.pipeline import IngestPipeline
 from tests.fake_llm_server import FakeLLM
-from tests.integration.hardening_support import corpus_file, small_corpus
+from tests.integration.hardening_support import corpus_file, small_index
 
 pytestmark = pytest.mark.integration
 
@@ -65,9 +65,7 @@ def _outside_quotes(body: dict) -> str:
 
 @pytest.fixture(scope="module")
 def indexes(tmp_path_factory):
-    root = tmp_path_factory.mktemp("injection")
-    settings = Settings(corpus_dir=small_corpus(root / "corpus", ["wiltshire"]), data_dir=root / "data")
-    assert IngestPipeline(settings).run(progress=False).built
+    settings = small_index(tmp_path_factory.mktemp("injection"), ["wiltshire"])
     clean = {q: _ask(settings, q) for q in [*OTHER_QUESTIONS, SGO_QUESTION]}
     path = corpus_file(settings, "wiltshire")
     text = path.read_text(encoding="utf-8")
