@@ -231,6 +231,8 @@ class IngestPipeline:
         removed = report.removed > 0
         if live and not parsed and not removed and not rebuild:
             report.collection = live
+            # a run that died after its switch left the previous collection behind: drop it now
+            self._cleanup(live)
             return  # nothing to build: the serving index is already right
         if not live and not parsed and not keep:
             return  # nothing loadable at all: no empty index, no model load
