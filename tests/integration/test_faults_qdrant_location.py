@@ -37,7 +37,8 @@ def built(tmp_path_factory):
 
 def _env(settings: Settings) -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=str(REPO_ROOT), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-                PERMANENCE_DATA_DIR=str(settings.data_dir), PERMANENCE_CORPUS_DIR=str(settings.corpus_dir))
+                PERMANENCE_DATA_DIR=str(settings.data_dir), PERMANENCE_CORPUS_DIR=str(settings.corpus_dir),
+                COLUMNS="400")  # rich wraps long paths at the terminal width
 
 
 def _cli(settings: Settings, *args: str, preexec=None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -52,6 +53,10 @@ def _api(settings: Settings) -> tuple[int, str, float]:
         h = c.get("/health")
     assert h.status_code == 200 and h.json()["index_ready"] is False, h.text
     return r.status_code, r.text, time.monotonic() - t
+
+
+def _said(out: subprocess.CompletedProcess) -> str:
+    return " ".join((out.stdout + out.stderr).split())
 
 
 def _no_traceback(out: subprocess.CompletedProcess) -> None:
@@ -76,7 +81,7 @@ def test_locked_by_another_process(built):
         assert status == 503 and "in use by another process" in text and "PERMANENCE_QDRANT_URL" in text, text
         assert seconds < 30
         out = _cli(settings, "ingest")
-        assert out.returncode == 1 and "in use by another process" in out.stderr + out.stdout
+        assert out.returncode == 1 and "in use by another process" in _said(out)
         _no_traceback(out)
     finally:
         holder.kill()
@@ -102,7 +107,7 @@ def test_unreadable_location(built, tmp_path, damage):
         assert status == 503 and str(settings.qdrant_path) in text, (status, text)
         assert seconds < 30
         out = _cli(settings, "ingest")
-        assert out.returncode != 0 and str(settings.qdrant_path) in out.stderr + out.stdout
+        assert out.returncode != 0 and str(settings.qdrant_path) in _said(out)
         _no_traceback(out)
     finally:
         close_qdrant_client(settings)
@@ -130,7 +135,7 @@ def test_full_disk_during_ingest_keeps_the_previous_index(built, tmp_path):
 
     out = _cli(settings, "ingest", preexec=_limit_file_size, timeout=300)
     assert out.returncode == 1, (out.returncode, out.stdout[-800:], out.stderr[-800:])
-    assert "previous index still serving" in out.stderr + out.stdout
+    assert "previous index still serving" in _said(out)
     _no_traceback(out)
 
     store = VectorStore(settings)
