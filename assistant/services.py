@@ -8,7 +8,6 @@ calls services directly, not over HTTP) shares them with the API in the same pro
 from __future__ import annotations
 
 import threading
-from functools import cached_property
 
 from assistant.answering.document_texts import DocumentTexts
 from assistant.answering.extractive import ExtractiveEngine
