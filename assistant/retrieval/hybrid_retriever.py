@@ -66,14 +66,13 @@ class HybridRetriever:
 
     @cached_property
     def weights(self) -> TermWeights:
-        """Term rarity over every indexed chunk (cheap: the corpus is small)."""
-        passages: list[str] = []
-        for doc in self.corpus.documents:
-            try:
-                passages.extend(c.text for c in self.store.chunks_of(doc.id))
-            except Exception:  # a document not (yet) indexed: weights from the rest
-                continue
-        return TermWeights(passages)
+        """Term rarity over every indexed chunk of the corpus's documents (one pass over the index)."""
+        try:
+            by_doc = self.store.all_chunks()
+        except Exception:  # nothing indexed yet: no weights
+            by_doc = {}
+        # a document not (yet) indexed: weights from the rest
+        return TermWeights(c.text for doc in self.corpus.documents for c in by_doc.get(doc.id, []))
 
     def query_terms(self, question: str, expansion: Expansion | None = None) -> tuple[QueryTerms, list[str]]:
         """The question's concepts (glossary entries with all their wordings, other words

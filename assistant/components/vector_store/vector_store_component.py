@@ -334,6 +334,20 @@ class VectorStore:
             seen.setdefault(chunk.id, chunk)
         return sorted(seen.values(), key=lambda c: (c.start, c.end))
 
+    @_reread_if_dropped
+    def all_chunks(self) -> dict[str, list[Chunk]]:
+        """Every chunk in the index, by document id, each in document order: one pass over the
+        index (``chunks_of`` per document is a pass per document: quadratic in a large corpus)."""
+        collection = self._require()
+        seen: dict[str, Chunk] = {}
+        for rec in self._scroll(collection, None, True):
+            chunk = _chunk(rec.payload or {})
+            seen.setdefault(chunk.id, chunk)
+        out: dict[str, list[Chunk]] = {}
+        for chunk in sorted(seen.values(), key=lambda c: (c.start, c.end)):
+            out.setdefault(chunk.document_id, []).append(chunk)
+        return out
+
     # --- building (used by ingest) ---------------------------------------------------
     def create_collection(self, name: str, dimension: int) -> None:
         self.client.create_collection(
