@@ -40,7 +40,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-SYNTH_CHARS = 900  # per synthetic document: one or two chunks, so 10,000 stay feasible on 2 cores
+SYNTH_CHARS = 600  # per synthetic document: one or two chunks, so 10,000 stay feasible on 2 cores
 
 # Asked at every size. Most name a real authority (their answers must not drift as the
 # corpus grows); a few name none (searched across every document) and one names a
@@ -96,20 +96,24 @@ def _real_documents(settings) -> list[tuple[dict, str]]:
     return out
 
 
+_CONTENTS = re.compile(r"^\s*contents\s*$|_{3,}|\.{4,}|\*\*\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\d.])\b(\d{1,2})\b(?![\d.])")
 
 
 def synthetic_text(source: str, source_authority_short: str, authority: str, i: int, rng: random.Random) -> str:
     """One small synthetic policy note cut from a real document (see the report's method)."""
     lines = [ln for ln in source.split("\n") if ln.strip()]
-    start = rng.randrange(0, max(1, len(lines) - 8))
-    body: list[str] = []
-    size = 0
-    for ln in lines[start:]:
-        if size + len(ln) > SYNTH_CHARS and body:
+    for _ in range(20):  # a contents page is not content (ingest drops it): cut elsewhere
+        start = rng.randrange(0, max(1, len(lines) - 8))
+        body: list[str] = []
+        size = 0
+        for ln in lines[start:]:
+            if size + len(ln) > SYNTH_CHARS and body:
+                break
+            body.append(ln)
+            size += len(ln) + 1
+        if not any(_CONTENTS.search(ln) for ln in body):
             break
-        body.append(ln)
-        size += len(ln) + 1
     short = authority.split()[0]
     shift = 1 + i % 9
     text = "\n".join(body)
@@ -398,7 +402,8 @@ with other work during the run: a load above 2 means the figures include waiting
 
 `build_corpus(dest, n)` copies the five real policies with their manifest entries, then adds `n - 5`
 synthetic policy notes. Note `i` is cut from real document `i mod 5` (its normalised text): from a
-seeded-random line, consecutive non-blank lines up to {SYNTH_CHARS} characters. The council name of the
+seeded-random line, consecutive non-blank lines up to {SYNTH_CHARS} characters (cut again elsewhere
+when the cut holds a contents page, which ingest drops). The council name of the
 source ("Wigan", "Bolton", ...) is replaced by the note's own synthetic council (about twenty notes per
 council, names such as "Aldbury Council", "Brambury Council"...; beyond 200 councils a suffix "-k" keeps short
 names unique), every standalone one- or two-digit number is raised by `1 + i mod 9` ("13 weeks" -> "17 weeks"),
