@@ -44,7 +44,7 @@ from ingest.index_state import docstore_dir, read_state, write_json_atomic, writ
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, file_sha256, load_file
 
 # Bump when parsing/chunking changes, so every document is re-chunked on the next run.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 ProgressFn = Callable[[str, int, int], None]  # (stage description, done, total)
 

@@ -510,6 +510,8 @@ def _infer_sections(units: list[Unit], text: str) -> list[tuple[int, tuple[str, 
             best, val = max(window.items(), key=lambda kv: (kv[1], -_topic_rank(kv[0])))
             here = window.get(current, 0.0)
             bar = 3.0 if (after_reference or is_ref) else 5.0
+            if current == "Introduction":
+                bar = 8.0  # an opening mentions every option in passing: leave it on a clear topic only
             if (best != current and val >= bar and val >= 2 * here
                     and _first_sentence_mentions(passage, best)):
                 current = best
