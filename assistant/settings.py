@@ -56,7 +56,6 @@ class Settings(BaseSettings):
 
     # --- chunking --------------------------------------------------------------
     chunk_max_tokens: int = Field(200, description="Word pieces per embedded chunk, prefix included; below the model window")
-    chunk_min_chars: int = 40
     max_file_bytes: int = Field(20 * 1024 * 1024, description="Larger files are refused, not truncated")
 
     # --- retrieval and answering ----------------------------------------------
