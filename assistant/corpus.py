@@ -66,6 +66,8 @@ class UnknownAuthority(ValueError):
         super().__init__(f"unknown authority {name!r}; known authorities: {', '.join(known)}")
 
 
+# libyaml's safe loader when present: the same documents, ~10x faster on a large manifest
+_YAML_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -87,7 +89,7 @@ def _norm(s: str) -> str:
 def load_corpus(manifest_path: Path) -> Corpus:
     """Read and validate ``manifest.yaml``; errors name the entry and the field."""
     try:
-        raw = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(manifest_path.read_text(encoding="utf-8"), Loader=_YAML_SAFE_LOADER) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ManifestError(f"{manifest_path}: cannot read manifest: {exc}") from exc
     docs: list[DocumentMeta] = []
