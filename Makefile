@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run ingest serve test test-fast eval bench system-deps clean
+.PHONY: install run ingest serve test test-fast eval bench bench-ingest load system-deps clean
 
 install: $(STAMP)
 
@@ -47,8 +47,17 @@ test-fast: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/permanence eval
 
+# Scaling report (real corpus, then 100, 1,000 and 10,000 synthetic documents): writes
+# eval/reports/performance.md and .png. Takes about 15 minutes on 2 cores; CI does not run it.
 bench: $(STAMP)
-	$(BIN)/python eval/bench_ingest.py
+	$(BIN)/python eval/bench_scaling.py
+
+bench-ingest: $(STAMP)
+	$(BIN)/python eval/bench_ingest.py --markdown
+
+# 20 concurrent clients for 60 s against a real uvicorn on 127.0.0.1 (bounded in time and requests).
+load: $(STAMP)
+	$(BIN)/python eval/load_test.py --clients 20 --duration 60
 
 clean:
 	rm -rf data .pytest_cache
