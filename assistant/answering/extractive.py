@@ -291,11 +291,13 @@ def nearest_sections(retrieval: Retrieval, corpus: Corpus, limit: int = 3) -> li
     return out
 
 
-def refusal_text(nearest: list[NearestSection]) -> str:
+def refusal_text(nearest: list[NearestSection], reason: str | None = None) -> str:
     """The reply to a question the corpus does not answer: no policy, only where to look."""
     lines = [
         "The policies in the corpus do not cover this question, so I can't answer it from them.",
     ]
+    if reason == "no_amount_in_policies":
+        lines.append("It asks for a sum of money, and none of the passages found states one.")
     if nearest:
         lines.append("")
         lines.append("The nearest sections are:")

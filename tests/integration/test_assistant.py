@@ -180,6 +180,8 @@ def test_old_version_is_marked_superseded(services):
         ("write me a poem about foster care", "out_of_domain"),
         ("what was wigan's last ofsted rating for children's services?", "weak_evidence"),
         ("leeds fostering allowance rates per week?", "weak_evidence"),
+        ("how much do solicitors charge for an SGO application in wigan?", "no_amount_in_policies"),
+        ("what is the weekly SGO allowance rate in bolton?", "no_amount_in_policies"),
         ("what's manchester city council's policy on SGOs?", "unknown_authority"),
     ],
 )
@@ -187,7 +189,7 @@ def test_refusals(services, question, reason):
     resp = ask(services, question)
     assert resp.refused and resp.refusal_reason == reason
     assert not resp.citations
-    if reason == "weak_evidence":
+    if reason in ("weak_evidence", "no_amount_in_policies"):
         assert resp.answer.startswith("The policies in the corpus do not cover this question")
         assert resp.nearest_sections and resp.nearest_sections[0].section in resp.answer
 

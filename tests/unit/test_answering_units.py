@@ -9,6 +9,7 @@ from assistant.answering.differences import differ, timescales
 from assistant.answering.gap_log import GapLog, NearestSection
 from assistant.answering.guards import other_council, screen
 from assistant.answering.passages import segment
+from assistant.answering.refusal import asks_for_money, states_money
 from assistant.server.feedback.feedback_service import FeedbackRequest, FeedbackService, UnknownAnswer
 from assistant.settings import Settings
 
@@ -50,6 +51,35 @@ def test_off_topic_is_declined(question):
 )
 def test_ordinary_questions_pass_the_guards(question):
     assert screen(question) is None
+
+
+@pytest.mark.parametrize(
+    "question, money",
+    [
+        ("how much do solicitors charge for an SGO application in wigan?", True),
+        ("whats the court fee for a placement order application", True),
+        ("what is the weekly SGO allowance rate in bolton?", True),
+        ("how much is the SGO allowance", True),
+        ("what does an SGO application cost?", True),
+        ("is it £200 a week?", True),
+        # not asking for an amount: these must reach the ordinary answer
+        ("are CAO allowances paid in luton", False),
+        ("how much weight do older children's wishes get", False),
+        ("who pays the legal costs of an SGO?", False),
+        ("what are the costs and benefits of an SGO", False),
+        ("what's the adoption disruption rate in wigan", False),
+        ("how much contact should siblings have", False),
+    ],
+)
+def test_questions_asking_for_a_sum_of_money(question, money):
+    assert asks_for_money(question) is money
+
+
+def test_passages_stating_a_sum_of_money():
+    assert states_money("The allowance is £180.50 per week.")
+    assert states_money("a fee of 2,215 pounds")
+    assert not states_money("Financial agreements are means tested.")
+    assert not states_money("within 13 weeks of the care episode; 2 months after the second review")
 
 
 def test_other_councils_are_recognised():

@@ -22,7 +22,7 @@ from assistant.answering.extractive import EngineAnswer, ExtractiveEngine, neare
 from assistant.answering.gap_log import GapLog, NearestSection
 from assistant.answering.generative import GenerativeEngine
 from assistant.answering.guards import DECLINE_TEXT, other_council, screen
-from assistant.answering.refusal import evidence_of, is_weak
+from assistant.answering.refusal import evidence_of, is_weak, lacks_asked_amount
 from assistant.answering.schemas import AskRequest, AskResponse
 from assistant.conversation.follow_ups import Resolution, resolve
 from assistant.conversation.sessions import SessionStore, Turn
@@ -162,7 +162,13 @@ class AskService:
             "score": round(evidence.score(self.settings.refusal_overlap_weight, self.settings.refusal_unknown_weight), 4),
         }
         if not retrieval.chunks or is_weak(evidence, self.settings):
-            resp = self._refusal(req.question, retrieval, "weak_evidence", interpreted, notices, base)
+            reason = "weak_evidence"
+        elif lacks_asked_amount(question, retrieval):
+            reason = "no_amount_in_policies"
+        else:
+            reason = None
+        if reason:
+            resp = self._refusal(req.question, retrieval, reason, interpreted, notices, base)
             yield from self._emit(resp, stream)
             yield finish(resp, question, authorities)
             return
@@ -245,7 +251,7 @@ class AskService:
         authority = ", ".join(retrieval.analysis.authorities) or None
         self._record_gap(question, authority, reason, nearest)
         return AskResponse(
-            answer=refusal_text(nearest),
+            answer=refusal_text(nearest, reason),
             refused=True,
             refusal_reason=reason,
             interpreted_question=interpreted,
