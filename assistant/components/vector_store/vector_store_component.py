@@ -188,6 +188,7 @@ class VectorStore:
         self.alias = settings.collection
         self._sparse: SparseEncoder = get_sparse_encoder(settings)
         self._docs_cache: tuple[str, list[dict[str, Any]]] | None = None
+        self._scope_cache: tuple[str, dict[Any, tuple]] | None = None
 
     # --- reading -------------------------------------------------------------------
     def live_collection(self) -> str | None:
@@ -224,20 +225,18 @@ class VectorStore:
         k = k or self.settings.top_k
         collection = self._require()
         qv = self._vectors(query, dense=True, sparse=True)
-        flt = self._filter(authority, status, document_ids)
+        scope = (authority, status, document_ids)
         fetch = max(4 * k, 20)
         # Two filtered passes fused here with qdrant-client's own RRF (what local mode's fusion
         # query runs), instead of a fusion query plus two more passes for the per-half scores:
         # the same ranking for half the work (local mode filters and scores in Python).
         ranked, dense_scores, sparse_scores = [], {}, {}
         if qv.dense is not None:
-            pts = self.client.query_points(collection, query=qv.dense, using=DENSE, query_filter=flt, limit=fetch,
-                                           with_payload=False).points
+            pts = self._query(collection, qv.dense, DENSE, scope, fetch, with_payload=False)
             dense_scores = {p.id: p.score for p in pts}
             ranked.append(pts)
         if qv.sparse is not None and qv.sparse.indices:
-            pts = self.client.query_points(collection, query=_sv(qv.sparse), using=SPARSE, query_filter=flt,
-                                           limit=fetch, with_payload=False).points
+            pts = self._query(collection, _sv(qv.sparse), SPARSE, scope, fetch, with_payload=False)
             sparse_scores = {p.id: p.score for p in pts}
             ranked.append(pts)
         if not ranked:
@@ -255,9 +254,8 @@ class VectorStore:
         k = k or self.settings.top_k
         collection = self._require()
         qv = self._vectors(query if not isinstance(query, list) else QueryVectors(dense=query), dense=True, sparse=False)
-        flt = self._filter(authority, status, document_ids)
-        pts = self.client.query_points(collection, query=qv.dense, using=DENSE, query_filter=flt,
-                                       limit=max(4 * k, 20), with_payload=True).points
+        pts = self._query(collection, qv.dense, DENSE, (authority, status, document_ids), max(4 * k, 20),
+                          with_payload=True)
         return _dedupe(pts, k, {p.id: p.score for p in pts}, {})
 
     @_reread_if_dropped
@@ -271,9 +269,8 @@ class VectorStore:
         qv = self._vectors(query, dense=False, sparse=True)
         if not qv.sparse or not qv.sparse.indices:
             return []
-        flt = self._filter(authority, status, document_ids)
-        pts = self.client.query_points(collection, query=_sv(qv.sparse), using=SPARSE, query_filter=flt,
-                                       limit=max(4 * k, 20), with_payload=True).points
+        pts = self._query(collection, _sv(qv.sparse), SPARSE, (authority, status, document_ids), max(4 * k, 20),
+                          with_payload=True)
         return _dedupe(pts, k, {}, {p.id: p.score for p in pts})
 
     @_reread_if_dropped
@@ -428,6 +425,57 @@ class VectorStore:
         if sparse:
             qv.sparse = self._sparse.encode_query(query)
         return qv
+
+    def _query(self, collection: str, query, using: str, scope: tuple, limit: int, with_payload: bool) -> list:
+        """One nearest-neighbour pass over the points in ``scope`` (authority, status, document ids).
+
+        Local mode evaluates a payload filter in Python, point by point, on every query: half
+        of an /ask's CPU went there (and it grows with the corpus). It scores every point
+        whatever the filter, so there the pass runs unfiltered and keeps the points in scope
+        from a per-collection table of each point's authority, status and document id: the
+        same points in the same order, without the per-point filter. A server keeps the
+        filter (payload indexes, HNSW).
+        """
+        flt = self._filter(*scope)
+        if flt is None or not self._local:
+            return self.client.query_points(collection, query=query, using=using, query_filter=flt, limit=limit,
+                                            with_payload=with_payload).points
+        table = self._scope_table(collection)
+        pts = self.client.query_points(collection, query=query, using=using, limit=max(len(table), limit),
+                                       with_payload=with_payload).points
+        if any(p.id not in table for p in pts):  # points this table has not seen: read it again
+            table = self._scope_table(collection, refresh=True)
+        authority, status, document_ids = scope
+        full = self.resolve_authority(authority) if authority else None
+        status = set(status) if status else None
+        docs = set(document_ids) if document_ids else None
+        kept = []
+        for p in pts:
+            a, st, d = table.get(p.id, (None, None, None))
+            if (full is None or a == full) and (status is None or st in status) and (docs is None or d in docs):
+                kept.append(p)
+                if len(kept) == limit:
+                    break
+        return kept
+
+    @functools.cached_property
+    def _local(self) -> bool:
+        from qdrant_client.local.qdrant_local import QdrantLocal
+
+        return isinstance(getattr(self.client, "_client", None), QdrantLocal)
+
+    def _scope_table(self, collection: str, refresh: bool = False) -> dict[Any, tuple]:
+        """point id -> (authority, status, document id) for one (immutable) build collection."""
+        cached = self._scope_cache
+        if cached is not None and cached[0] == collection and not refresh:
+            return cached[1]
+        table = {
+            rec.id: ((rec.payload or {}).get("authority"), (rec.payload or {}).get("status"),
+                     (rec.payload or {}).get("document_id"))
+            for rec in self._scroll(collection, None, ["authority", "status", "document_id"])
+        }
+        self._scope_cache = (collection, table)
+        return table
 
     def _filter(self, authority, status, document_ids) -> models.Filter | None:
         must: list[Any] = []
