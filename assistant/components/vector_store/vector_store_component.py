@@ -188,7 +188,7 @@ class VectorStore:
         self.alias = settings.collection
         self._sparse: SparseEncoder = get_sparse_encoder(settings)
         self._docs_cache: tuple[str, list[dict[str, Any]]] | None = None
-        self._scope_cache: tuple[str, dict[Any, tuple]] | None = None
+        self._scope_cache: tuple[str, dict[Any, tuple]] | None = None  # local mode only
 
     # --- reading -------------------------------------------------------------------
     def live_collection(self) -> str | None:
@@ -242,7 +242,12 @@ class VectorStore:
         if not ranked:
             return []
         fused = reciprocal_rank_fusion(ranked, limit=fetch)
-        payloads = {r.id: r.payload for r in self.client.retrieve(collection, [p.id for p in fused], with_payload=True)}
+        if self._local:  # the table holds them already; local retrieve deep-copies each payload
+            table = self._scope_table(collection)
+            payloads = {p.id: table[p.id][3] for p in fused if p.id in table}
+        else:
+            payloads = {r.id: r.payload for r in self.client.retrieve(collection, [p.id for p in fused],
+                                                                       with_payload=True)}
         for p in fused:
             p.payload = payloads.get(p.id)
         return _dedupe(fused, k, dense_scores, sparse_scores)
@@ -451,7 +456,7 @@ class VectorStore:
         docs = set(document_ids) if document_ids else None
         kept = []
         for p in pts:
-            a, st, d = table.get(p.id, (None, None, None))
+            a, st, d, _ = table.get(p.id, (None, None, None, None))
             if (full is None or a == full) and (status is None or st in status) and (docs is None or d in docs):
                 kept.append(p)
                 if len(kept) == limit:
@@ -465,15 +470,15 @@ class VectorStore:
         return isinstance(getattr(self.client, "_client", None), QdrantLocal)
 
     def _scope_table(self, collection: str, refresh: bool = False) -> dict[Any, tuple]:
-        """point id -> (authority, status, document id) for one (immutable) build collection."""
+        """point id -> (authority, status, document id, payload) for one (immutable) build
+        collection. Payloads are shared between requests: read them, never change them."""
         cached = self._scope_cache
         if cached is not None and cached[0] == collection and not refresh:
             return cached[1]
-        table = {
-            rec.id: ((rec.payload or {}).get("authority"), (rec.payload or {}).get("status"),
-                     (rec.payload or {}).get("document_id"))
-            for rec in self._scroll(collection, None, ["authority", "status", "document_id"])
-        }
+        table = {}
+        for rec in self._scroll(collection, None, True):
+            p = rec.payload or {}
+            table[rec.id] = (p.get("authority"), p.get("status"), p.get("document_id"), p)
         self._scope_cache = (collection, table)
         return table
 
