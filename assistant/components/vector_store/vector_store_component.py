@@ -189,6 +189,7 @@ class VectorStore:
         self._sparse: SparseEncoder = get_sparse_encoder(settings)
         self._docs_cache: tuple[str, list[dict[str, Any]]] | None = None
         self._scope_cache: tuple[str, dict[Any, tuple]] | None = None  # local mode only
+        self._outside_counts: dict[tuple, int] = {}  # (collection, scope) -> points outside it
 
     # --- reading -------------------------------------------------------------------
     def live_collection(self) -> str | None:
@@ -436,32 +437,38 @@ class VectorStore:
 
         Local mode evaluates a payload filter in Python, point by point, on every query: half
         of an /ask's CPU went there (and it grows with the corpus). It scores every point
-        whatever the filter, so there the pass runs unfiltered and keeps the points in scope
-        from a per-collection table of each point's authority, status and document id: the
-        same points in the same order, without the per-point filter. A server keeps the
-        filter (payload indexes, HNSW).
+        whatever the filter, so there the pass runs unfiltered, deep enough to hold every
+        point wanted, and keeps the points in scope from a per-collection table of each
+        point's authority, status and document id: the same points in the same order,
+        without the per-point filter. A server keeps the filter (payload indexes, HNSW).
         """
         flt = self._filter(*scope)
         if flt is None or not self._local:
             return self.client.query_points(collection, query=query, using=using, query_filter=flt, limit=limit,
                                             with_payload=with_payload).points
-        table = self._scope_table(collection)
-        pts = self.client.query_points(collection, query=query, using=using, limit=max(len(table), limit),
-                                       with_payload=with_payload).points
-        if any(p.id not in table for p in pts):  # points this table has not seen: read it again
-            table = self._scope_table(collection, refresh=True)
         authority, status, document_ids = scope
         full = self.resolve_authority(authority) if authority else None
-        status = set(status) if status else None
-        docs = set(document_ids) if document_ids else None
-        kept = []
-        for p in pts:
-            a, st, d, _ = table.get(p.id, (None, None, None, None))
-            if (full is None or a == full) and (status is None or st in status) and (docs is None or d in docs):
-                kept.append(p)
-                if len(kept) == limit:
-                    break
-        return kept
+        key = (full, frozenset(status or ()), frozenset(document_ids or ()))
+
+        def in_scope(meta: tuple) -> bool:
+            a, st, d, _ = meta
+            return (full is None or a == full) and (not key[1] or st in key[1]) and (not key[2] or d in key[2])
+
+        for refresh in (False, True):
+            table = self._scope_table(collection, refresh=refresh)
+            outside = self._outside_counts.get((collection, key))
+            if outside is None:
+                outside = self._outside_counts[(collection, key)] = sum(1 for m in table.values() if not in_scope(m))
+            # At most `outside` points can rank above the limit-th point in scope, so the first
+            # limit + outside points of the unfiltered ranking hold all the points wanted.
+            pts = self.client.query_points(collection, query=query, using=using,
+                                           limit=min(len(table), limit + outside) or limit,
+                                           with_payload=with_payload).points
+            if all(p.id in table for p in pts):
+                break
+            # points this table has not seen: read it again (and count again)
+            self._outside_counts = {k: v for k, v in self._outside_counts.items() if k[0] != collection}
+        return [p for p in pts if p.id in table and in_scope(table[p.id])][:limit]
 
     @functools.cached_property
     def _local(self) -> bool:
