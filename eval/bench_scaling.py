@@ -501,8 +501,9 @@ def _growth(results: list[dict]) -> str:
         lines.append(
             f"- At {big['label']}, search takes {st.get('retrieve_search', float('nan')):.0f} ms of the "
             f"{st.get('total', float('nan')):.0f} ms the service spends on an answer. Embedded Qdrant (local mode) "
-            "checks the filter (status, authority) and scores the sparse vector of every point in Python, and "
-            "ignores payload indexes, so search grows linearly with the number of points; the query embedding, "
+            "scores the sparse vector of every point in Python and searches dense vectors exhaustively (the "
+            "service applies the status/authority scope from an in-memory table instead of local mode's "
+            "per-point filter), so search grows linearly with the number of points; the query embedding, "
             "re-ranking and answer assembly do not grow with the corpus. A Qdrant server filters with its payload "
             "indexes and searches dense vectors with HNSW, which is what a corpus of this size needs."
         )
