@@ -33,6 +33,7 @@ from assistant.components.sparse.sparse_component import (
     expand_abbreviations,
     get_sparse_encoder,
 )
+from assistant.components.vector_store.local_search import LocalSnapshot
 from assistant.corpus import UnknownAuthority
 from assistant.models import Chunk, RetrievedChunk
 from assistant.settings import Settings
@@ -188,8 +189,8 @@ class VectorStore:
         self.alias = settings.collection
         self._sparse: SparseEncoder = get_sparse_encoder(settings)
         self._docs_cache: tuple[str, list[dict[str, Any]]] | None = None
-        self._scope_cache: tuple[str, dict[Any, tuple]] | None = None  # local mode only
-        self._outside_counts: dict[tuple, int] = {}  # (collection, scope) -> points outside it
+        self._snapshot: tuple[str, LocalSnapshot] | None = None  # local mode only
+        self._snapshot_lock = threading.Lock()
 
     # --- reading -------------------------------------------------------------------
     def live_collection(self) -> str | None:
@@ -237,15 +238,15 @@ class VectorStore:
             dense_scores = {p.id: p.score for p in pts}
             ranked.append(pts)
         if qv.sparse is not None and qv.sparse.indices:
-            pts = self._query(collection, _sv(qv.sparse), SPARSE, scope, fetch, with_payload=False)
+            pts = self._query(collection, qv.sparse, SPARSE, scope, fetch, with_payload=False)
             sparse_scores = {p.id: p.score for p in pts}
             ranked.append(pts)
         if not ranked:
             return []
         fused = reciprocal_rank_fusion(ranked, limit=fetch)
-        if self._local:  # the table holds them already; local retrieve deep-copies each payload
-            table = self._scope_table(collection)
-            payloads = {p.id: table[p.id][3] for p in fused if p.id in table}
+        if self._local:  # the snapshot holds them already; local retrieve deep-copies each payload
+            snapshot = self._local_snapshot(collection)
+            payloads = {p.id: snapshot.payload(p.id) for p in fused}
         else:
             payloads = {r.id: r.payload for r in self.client.retrieve(collection, [p.id for p in fused],
                                                                        with_payload=True)}
@@ -275,7 +276,7 @@ class VectorStore:
         qv = self._vectors(query, dense=False, sparse=True)
         if not qv.sparse or not qv.sparse.indices:
             return []
-        pts = self._query(collection, _sv(qv.sparse), SPARSE, (authority, status, document_ids), max(4 * k, 20),
+        pts = self._query(collection, qv.sparse, SPARSE, (authority, status, document_ids), max(4 * k, 20),
                           with_payload=True)
         return _dedupe(pts, k, {}, {p.id: p.score for p in pts})
 
@@ -365,6 +366,7 @@ class VectorStore:
                 self.client.create_payload_index(name, fieldname, models.PayloadSchemaType.KEYWORD)
 
     def upsert(self, name: str, points: Iterable[IndexPoint], batch: int = 256) -> int:
+        self._forget_snapshot(name)
         n = 0
         buf: list[models.PointStruct] = []
         for p in points:
@@ -380,6 +382,7 @@ class VectorStore:
 
     def copy_document(self, src: str, dst: str, document_id: str, batch: int = 256) -> int:
         """Copy one document's points (vectors included) from ``src`` to ``dst``; returns points."""
+        self._forget_snapshot(dst)
         flt = models.Filter(must=[models.FieldCondition(key="document_id", match=models.MatchValue(value=document_id))])
         n = 0
         buf: list[models.PointStruct] = []
@@ -432,43 +435,25 @@ class VectorStore:
             qv.sparse = self._sparse.encode_query(query)
         return qv
 
-    def _query(self, collection: str, query, using: str, scope: tuple, limit: int, with_payload: bool) -> list:
+    def _query(self, collection: str, query: list[float] | SparseVec, using: str, scope: tuple, limit: int,
+               with_payload: bool) -> list:
         """One nearest-neighbour pass over the points in ``scope`` (authority, status, document ids).
 
-        Local mode evaluates a payload filter in Python, point by point, on every query: half
-        of an /ask's CPU went there (and it grows with the corpus). It scores every point
-        whatever the filter, so there the pass runs unfiltered, deep enough to hold every
-        point wanted, and keeps the points in scope from a per-collection table of each
-        point's authority, status and document id: the same points in the same order,
-        without the per-point filter. A server keeps the filter (payload indexes, HNSW).
+        A Qdrant server runs it with a payload filter (payload indexes, HNSW). Local mode
+        would score every point in Python on every query and check the filter point by
+        point, so there it runs over an in-memory snapshot of the (immutable) build
+        collection instead: the same scores, see ``local_search``.
         """
-        flt = self._filter(*scope)
-        if flt is None or not self._local:
-            return self.client.query_points(collection, query=query, using=using, query_filter=flt, limit=limit,
-                                            with_payload=with_payload).points
+        if not self._local:
+            q = _sv(query) if isinstance(query, SparseVec) else query
+            points = self.client.query_points(collection, query=q, using=using, query_filter=self._filter(*scope),
+                                              limit=limit, with_payload=with_payload).points
+            return sorted(points, key=tie_order)
         authority, status, document_ids = scope
         full = self.resolve_authority(authority) if authority else None
-        key = (full, frozenset(status or ()), frozenset(document_ids or ()))
-
-        def in_scope(meta: tuple) -> bool:
-            a, st, d, _ = meta
-            return (full is None or a == full) and (not key[1] or st in key[1]) and (not key[2] or d in key[2])
-
-        for refresh in (False, True):
-            table = self._scope_table(collection, refresh=refresh)
-            outside = self._outside_counts.get((collection, key))
-            if outside is None:
-                outside = self._outside_counts[(collection, key)] = sum(1 for m in table.values() if not in_scope(m))
-            # At most `outside` points can rank above the limit-th point in scope, so the first
-            # limit + outside points of the unfiltered ranking hold all the points wanted.
-            pts = self.client.query_points(collection, query=query, using=using,
-                                           limit=min(len(table), limit + outside) or limit,
-                                           with_payload=with_payload).points
-            if all(p.id in table for p in pts):
-                break
-            # points this table has not seen: read it again (and count again)
-            self._outside_counts = {k: v for k, v in self._outside_counts.items() if k[0] != collection}
-        return [p for p in pts if p.id in table and in_scope(table[p.id])][:limit]
+        snapshot = self._local_snapshot(collection)
+        mask = snapshot.mask(full, status, document_ids) if (full or status or document_ids) else None
+        return snapshot.search(query, mask, limit, with_payload=with_payload)
 
     @functools.cached_property
     def _local(self) -> bool:
@@ -476,18 +461,25 @@ class VectorStore:
 
         return isinstance(getattr(self.client, "_client", None), QdrantLocal)
 
-    def _scope_table(self, collection: str, refresh: bool = False) -> dict[Any, tuple]:
-        """point id -> (authority, status, document id, payload) for one (immutable) build
-        collection. Payloads are shared between requests: read them, never change them."""
-        cached = self._scope_cache
-        if cached is not None and cached[0] == collection and not refresh:
+    def _local_snapshot(self, collection: str) -> LocalSnapshot:
+        """The searchable copy of ``collection``, read once (one pass with vectors) and
+        kept until the alias moves on. Build collections are not written once live; a
+        write through this store (tests, repairs) drops the copy."""
+        cached = self._snapshot
+        if cached is not None and cached[0] == collection:
             return cached[1]
-        table = {}
-        for rec in self._scroll(collection, None, True):
-            p = rec.payload or {}
-            table[rec.id] = (p.get("authority"), p.get("status"), p.get("document_id"), p)
-        self._scope_cache = (collection, table)
-        return table
+        with self._snapshot_lock:  # one reader builds it; the others wait for it
+            cached = self._snapshot
+            if cached is not None and cached[0] == collection:
+                return cached[1]
+            snapshot = LocalSnapshot(self._scroll(collection, None, True, with_vectors=True), DENSE, SPARSE)
+            self._snapshot = (collection, snapshot)
+            return snapshot
+
+    def _forget_snapshot(self, collection: str) -> None:
+        with self._snapshot_lock:
+            if self._snapshot is not None and self._snapshot[0] == collection:
+                self._snapshot = None
 
     def _filter(self, authority, status, document_ids) -> models.Filter | None:
         must: list[Any] = []
@@ -508,6 +500,12 @@ class VectorStore:
             yield from recs
             if offset is None:
                 return
+
+
+def tie_order(point) -> tuple[float, str]:
+    """Best first; equal scores (common in the sparse half) by point id, so that a ranking
+    does not depend on how a store happens to hold its points."""
+    return -point.score, str(point.id)
 
 
 def _sv(v: SparseVec) -> models.SparseVector:
