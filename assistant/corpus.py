@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -28,18 +29,24 @@ class Corpus:
     root: Path
     documents: tuple[DocumentMeta, ...]
 
+    # A corpus is immutable (a frozen dataclass over a tuple), so its lookups are built once:
+    # every answer resolves names and documents, and a council's corpus can hold thousands.
+    @cached_property
+    def _ids(self) -> dict[str, DocumentMeta]:
+        return {doc.id: doc for doc in self.documents}
+
     def by_id(self, document_id: str) -> DocumentMeta:
-        for doc in self.documents:
-            if doc.id == document_id:
-                return doc
-        raise KeyError(document_id)
+        try:
+            return self._ids[document_id]
+        except KeyError:
+            raise KeyError(document_id) from None
 
     def by_file(self, name: str) -> DocumentMeta | None:
         return next((d for d in self.documents if d.file == name), None)
 
-    @property
+    @cached_property
     def authorities(self) -> list[str]:
-        """Full authority names, sorted, each once."""
+        """Full authority names, sorted, each once (shared: do not change the list)."""
         return sorted({d.authority for d in self.documents})
 
     def resolve_authority(self, name: str | None) -> str | None:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -102,6 +103,7 @@ class QueryAnalysis:
     scope: VersionScope = field(default_factory=VersionScope)
 
 
+@functools.lru_cache(maxsize=None)  # one per authority name: re's own cache holds 512, a corpus can name more
 def _name_pattern(name: str) -> re.Pattern[str]:
     body = r"\s+".join(re.escape(p) for p in name.split())
     return re.compile(r"(?<![\w])" + body + r"(?:['\u2019]s?)?(?![\w])", re.IGNORECASE)

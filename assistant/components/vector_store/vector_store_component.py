@@ -189,6 +189,7 @@ class VectorStore:
         self.alias = settings.collection
         self._sparse: SparseEncoder = get_sparse_encoder(settings)
         self._docs_cache: tuple[str, list[dict[str, Any]]] | None = None
+        self._authorities_cache: tuple[list, list[str]] | None = None
         self._snapshot: tuple[str, LocalSnapshot] | None = None  # local mode only
         self._snapshot_lock = threading.Lock()
 
@@ -312,7 +313,12 @@ class VectorStore:
         return out
 
     def authorities(self) -> list[str]:
-        return sorted({d["authority"] for d in self.list_documents() if d.get("authority")})
+        """Indexed authority names, sorted (worked out once per build: each search resolves one)."""
+        docs = self.list_documents()
+        cached = self._authorities_cache
+        if cached is None or cached[0] is not docs:
+            cached = self._authorities_cache = (docs, sorted({d["authority"] for d in docs if d.get("authority")}))
+        return cached[1]
 
     def resolve_authority(self, name: str | None) -> str | None:
         """Full indexed authority name for a short or full name (any case)."""
