@@ -153,7 +153,10 @@ class LocalSnapshot:
             raise ValueError(f"query vector has {q.size} dimensions, the collection {self._dense.shape[1]}")
         norm = np.linalg.norm(q)
         q = q / (norm if norm != 0.0 else 1e-8)
-        return self._dense @ q, self._has_dense
+        # Not `matrix @ q`: that goes to a multi-threaded BLAS whose threads fight torch's
+        # (embedding runs just before in the same process); from about 2,000 points up it
+        # made an answer 2-3x slower. einsum's own loop runs on this thread: 5 ms at 20,000.
+        return np.einsum("ij,j->i", self._dense, q), self._has_dense
 
     def _sparse_scores(self, query: SparseVec) -> tuple[np.ndarray, np.ndarray]:
         n = len(self.ids)
