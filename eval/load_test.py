@@ -141,7 +141,9 @@ class Servers:
         self.copies: list[Path] = []
         self.log_dir = log_dir
         # torch reads OMP_NUM_THREADS at import: the intra-op threads of each server process
-        extra = {"OMP_NUM_THREADS": str(torch_threads), "MKL_NUM_THREADS": str(torch_threads)} if torch_threads else {}
+        # (and the API sets it again from PERMANENCE_SERVE_TORCH_THREADS when it starts)
+        extra = {"OMP_NUM_THREADS": str(torch_threads), "MKL_NUM_THREADS": str(torch_threads),
+                 "PERMANENCE_SERVE_TORCH_THREADS": str(torch_threads)} if torch_threads else {}
         if mode == "shared" or workers == 1:
             self._start(data_dir, workers, extra)
         else:
@@ -352,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--worker-mode", choices=["replicas", "shared"], default="replicas")
     p.add_argument("--torch-threads", type=int, default=None,
-                   help="torch intra-op threads per server process (OMP_NUM_THREADS); default: torch's (one per core)")
+                   help="torch intra-op threads per server process; default: the API's setting "
+                        "(serve_torch_threads, 1)")
     p.add_argument("--rules-share", type=float, default=0.3, help="share of requests that go to /rules/*")
     p.add_argument("--feedback-every", type=int, default=5, help="post feedback after every n-th answer per client")
     p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, seconds")

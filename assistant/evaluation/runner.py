@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import yaml
 
+from assistant.components.embedding.embedding_component import set_torch_threads
 from assistant.evaluation.engines import (
     AssistantEngine,
     BaselineEngine,
@@ -237,21 +238,6 @@ def _item_record(item: GoldItem, out: EngineOutput, s: ItemScores, stale: bool) 
     }
 
 
-def _set_torch_threads(n: int | None) -> int | None:
-    """Set torch's intra-op threads for this process (None/0: leave as is); returns the count in use.
-
-    One query at a time is what the eval (and a chat) embeds; on a shared 2-core machine two
-    spinning threads per query made embedding 10-20x slower than one (see eval/README.md).
-    """
-    try:
-        import torch
-    except ImportError:
-        return None
-    if n:
-        torch.set_num_threads(n)
-    return torch.get_num_threads()
-
-
 def _run_all(progress: bool, total: int, work: Callable[[Callable[[], None]], None]) -> None:
     if not progress:
         work(lambda: None)
@@ -282,7 +268,7 @@ def run_eval(
     """Run the evaluation and write the run folder (see the module docstring)."""
     t_start = time.perf_counter()
     names = list(engines or DEFAULT_ENGINES)
-    threads_used = _set_torch_threads(torch_threads)
+    threads_used = set_torch_threads(torch_threads)
     texts = corpus_texts(settings)
     items = load_gold(settings.resolve(settings.gold_dir), None, kinds=kinds)
     records = passage_records(items, texts)

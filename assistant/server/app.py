@@ -11,6 +11,7 @@ import importlib
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from assistant.components.embedding.embedding_component import set_torch_threads
 from assistant.server.errors import validation_error_handler
 from assistant.settings import Settings, get_settings
 
@@ -32,7 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the body limit answers 413 as the bytes arrive, so a huge upload is never read into memory
     app = FastAPI(title="Permanence policy assistant", version="0.1.0", max_body_size=settings.max_body_bytes)
     app.state.settings = settings
+    set_torch_threads(settings.serve_torch_threads)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     for name in _ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     return app
+

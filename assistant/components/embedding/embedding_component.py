@@ -141,3 +141,19 @@ def get_embedder(settings: Settings) -> Embedder:
             emb = Embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens)
             _EMBEDDERS[key] = emb
         return emb
+
+
+def set_torch_threads(n: int | None) -> int | None:
+    """Set torch's intra-op threads for this process (None/0: leave as is); returns the count
+    in use, or None without torch. The count is process-wide: it holds in request threads too.
+
+    A question is one short sequence: a second thread does not make it faster, and on a busy
+    2-core machine threads spinning per query made embedding 10-20x slower (eval/README.md).
+    """
+    try:
+        import torch
+    except ImportError:
+        return None
+    if n:
+        torch.set_num_threads(n)
+    return torch.get_num_threads()
