@@ -49,18 +49,50 @@ class Corpus:
         """Full authority names, sorted, each once (shared: do not change the list)."""
         return sorted({d.authority for d in self.documents})
 
+    @cached_property
+    def authority_names(self) -> dict[str, tuple[str, ...]]:
+        """Full authority name -> every name it answers to (full, short name, aliases), from
+        the manifest only: the one place a council's names come from."""
+        names: dict[str, list[str]] = {}
+        for doc in self.documents:
+            found = names.setdefault(doc.authority, [doc.authority])
+            for name in (doc.authority_short, *doc.aliases):
+                if _norm(name) not in {_norm(n) for n in found}:
+                    found.append(name)
+        return {full: tuple(found) for full, found in names.items()}
+
+    @cached_property
+    def _by_name(self) -> dict[str, str]:
+        return {_norm(n): full for full, names in self.authority_names.items() for n in names}
+
+    def short_name(self, full: str) -> str:
+        """The name practitioners use for the council ("Wigan"); the full name if unknown."""
+        names = self.authority_names.get(full)
+        return names[1] if names and len(names) > 1 else (names[0] if names else full)
+
+    def family_of(self, document_id: str) -> str:
+        return self.by_id(document_id).family_id
+
+    def family_versions(self, family: str) -> list[DocumentMeta]:
+        """Every version of one policy, the current one first."""
+        docs = [d for d in self.documents if d.family_id == family]
+        return sorted(docs, key=lambda d: (d.status != "current", -(d.date.toordinal() if d.date else 0)))
+
+    def current_of_family(self, family: str) -> DocumentMeta | None:
+        versions = self.family_versions(family)
+        return versions[0] if versions and versions[0].status == "current" else None
+
     def resolve_authority(self, name: str | None) -> str | None:
-        """Full authority name for ``name`` (short or full, any case); None for None.
+        """Full authority name for ``name`` (full, short name or alias, any case); None for None.
 
         Raises ``UnknownAuthority`` listing the known ones when nothing matches.
         """
         if name is None or not name.strip():
             return None
-        wanted = _norm(name)
-        for full in self.authorities:
-            if wanted in (_norm(full), _norm(full.split()[0])):
-                return full
-        raise UnknownAuthority(name, self.authorities)
+        full = self._by_name.get(_norm(name))
+        if full is None:
+            raise UnknownAuthority(name, self.authorities)
+        return full
 
     def path_of(self, doc: DocumentMeta) -> Path:
         return self.root / doc.file

@@ -27,11 +27,38 @@ class DocumentMeta(BaseModel):
     status: Status = "current"
     supersedes: str | None = None
     source_format: str = "txt"
+    # Lineage and names: a family is every version of one policy (gold items and rules name
+    # the family and follow its current version); short_name and aliases are the names
+    # practitioners use for the council, so nothing ever guesses them from the full name.
+    family: str | None = None
+    short_name: str | None = None
+    aliases: list[str] = Field(default_factory=list)
 
     @property
     def authority_short(self) -> str:
-        """"Wigan Council" -> "Wigan": the name practitioners use."""
-        return self.authority.split()[0]
+        """"Wigan Council" -> "Wigan"; "North Yorkshire Council" -> "North Yorkshire"."""
+        return self.short_name or default_short_name(self.authority)
+
+    @property
+    def family_id(self) -> str:
+        return self.family or self.id
+
+
+_COUNCIL_SUFFIX = (
+    " metropolitan borough council", " borough council", " city council", " county council",
+    " district council", " council",
+)
+
+
+def default_short_name(authority: str) -> str:
+    """A council's name without its suffix ("Luton Borough Council" -> "Luton"), for a manifest
+    entry that gives no ``short_name``. Strips a whole suffix, never characters."""
+    name = " ".join(authority.split())
+    low = name.casefold()
+    for suffix in _COUNCIL_SUFFIX:
+        if low.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 class Chunk(BaseModel):
