@@ -15,13 +15,18 @@ from dataclasses import dataclass, field
 from assistant.answering.differences import differ, timescales
 from assistant.answering.document_texts import DocumentTexts
 from assistant.answering.gap_log import NearestSection
+from assistant.answering.gate import Quote, answers, covers_subject, refusal_reason
 from assistant.answering.passages import Unit, units_in
+from assistant.answering.spans import extend
 from assistant.corpus import Corpus
 from assistant.models import Citation, DocumentMeta, RetrievedChunk
 from assistant.retrieval.hybrid_retriever import Retrieval
 from assistant.retrieval.query_analysis import is_count_question, is_list_question, is_when_question
+from assistant.retrieval.glossary import load_glossary
 from assistant.retrieval.lexical import TermWeights, content_terms
 from assistant.settings import Settings
+from assistant.understanding.answer_types import checks_answer_type, holds_answer_type
+from assistant.understanding.frame import QuestionFrame
 
 _FIGURE = re.compile(r"\b\d{2,}\b|\d+%")
 _BULLET_MARK = re.compile(r"^\s*(?:[-\u2022\u00b7*\u25aa\u25e6\u2013])\s+")
@@ -77,11 +82,13 @@ class ExtractiveEngine:
         self.corpus = corpus
         self.texts = texts
         self.weights = weights
+        self.glossary = load_glossary(settings.glossary_path)
 
     # -- candidates ----------------------------------------------------------------
-    def candidates(self, retrieval: Retrieval) -> list[Candidate]:
+    def candidates(self, retrieval: Retrieval, frame: QuestionFrame | None = None) -> list[Candidate]:
         """Every unit of the retrieved passages, scored by query-term overlap and rank."""
         terms = retrieval.query_terms
+        typed = frame is not None and checks_answer_type(frame.answer_type)
         list_q = is_list_question(retrieval.question)
         when_q = is_when_question(retrieval.question)
         count_q = is_count_question(retrieval.question)
@@ -117,6 +124,9 @@ class ExtractiveEngine:
                     score += 0.2
                 if u.kind == "sentence" and len(content_terms(utext)) < 4:
                     score -= 0.1  # fragments ("See also: ...") say little on their own
+                if typed and frame is not None:
+                    # the sentence that holds what was asked for beats the one that restates the question
+                    score += 0.12 if holds_answer_type(utext, frame.answer_type) else -0.12
                 if key not in best or best[key].score < score:
                     best[key] = Candidate(doc_id, u, utext, lex, score, hit)
         return sorted(best.values(), key=lambda c: -c.score)
@@ -161,11 +171,63 @@ class ExtractiveEngine:
         return chosen
 
     # -- rendering -----------------------------------------------------------------
-    def answer(self, retrieval: Retrieval) -> EngineAnswer:
-        cands = self.candidates(retrieval)
-        chosen = self.select(retrieval, cands)
+    def quoted_whole(self, chosen: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+        """Each chosen unit grown to its whole point (``spans.extend``), overlaps merged."""
+        out: dict[str, list[Candidate]] = {}
+        for doc_id, picked in chosen.items():
+            grown: list[Candidate] = []
+            for c in picked:
+                got = self.texts.for_chunk(c.chunk.chunk)
+                if got is not None:
+                    text, units = got
+                    unit = extend(c.unit, units, text)
+                    if unit is not c.unit:
+                        c = Candidate(c.document_id, unit, text[unit.start : unit.end], c.lexical, c.score, c.chunk)
+                if any(g.unit.start < c.unit.end and c.unit.start < g.unit.end for g in grown):
+                    continue
+                grown.append(c)
+            out[doc_id] = sorted(grown, key=lambda c: c.unit.start)
+        return out
+
+    def gated(
+        self, chosen: dict[str, list[Candidate]], frame: QuestionFrame
+    ) -> tuple[dict[str, list[Candidate]], str | None]:
+        """Only the quotes that answer the frame's question; the refusal reason when none do."""
+        kept: dict[str, list[Candidate]] = {}
+        subject_missing = True
+        for doc_id, picked in chosen.items():
+            ok: list[Candidate] = []
+            for c in picked:
+                quote = Quote(c.text, self._context(c))
+                if not covers_subject(frame, quote, self.glossary):
+                    continue
+                subject_missing = False
+                if answers(frame, quote, self.glossary):
+                    ok.append(c)
+            if ok:
+                kept[doc_id] = ok
+        if kept:
+            return kept, None
+        return {}, refusal_reason(frame, subject_missing)
+
+    def _context(self, c: Candidate) -> str:
+        lead = ""
+        if c.unit.kind == "list" and c.unit.lead:
+            got = self.texts.for_chunk(c.chunk.chunk)
+            if got is not None:
+                lead = got[0][c.unit.lead[0] : c.unit.lead[1]]
+        # the retrieved passage around the quote says what it is about as much as its heading
+        return f"{c.chunk.chunk.section}\n{lead}\n{c.chunk.chunk.text}"
+
+    def answer(self, retrieval: Retrieval, frame: QuestionFrame | None = None) -> EngineAnswer:
+        cands = self.candidates(retrieval, frame)
+        chosen = self.quoted_whole(self.select(retrieval, cands))
         if not chosen:
             return EngineAnswer(answer="", refused=True, refusal_reason="weak_evidence")
+        if frame is not None:
+            chosen, reason = self.gated(chosen, frame)
+            if reason:
+                return EngineAnswer(answer="", refused=True, refusal_reason=reason)
         citations: list[Citation] = []
         blocks: list[tuple[DocumentMeta, list[str]]] = []
         phrases: dict[str, list[tuple[str, int]]] = {}

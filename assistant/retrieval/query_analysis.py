@@ -112,18 +112,19 @@ def _name_pattern(name: str) -> re.Pattern[str]:
 def find_authorities(corpus: Corpus, text: str) -> list[AuthorityMention]:
     """Authorities named in ``text``, in order of appearance, each once.
 
-    Full names are tried before short names so "Wigan Council" is one mention.
+    Names and aliases come from the manifest; longer names are tried first.
     """
     found: list[AuthorityMention] = []
     taken: list[tuple[int, int]] = []
-    for full in corpus.authorities:
-        for name in (full, full.split()[0]):
-            for m in _name_pattern(name).finditer(text):
-                s, e = m.span()
-                if any(s < te and ts < e for ts, te in taken):
-                    continue
-                taken.append((s, e))
-                found.append(AuthorityMention(full, s, e))
+    # longest names first, so "Wigan Council" is one mention, not "Wigan" plus a stray word
+    names = sorted(((n, full) for full, ns in corpus.authority_names.items() for n in ns), key=lambda p: -len(p[0]))
+    for name, full in names:
+        for m in _name_pattern(name).finditer(text):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            taken.append((s, e))
+            found.append(AuthorityMention(full, s, e))
     found.sort(key=lambda m: m.start)
     seen: set[str] = set()
     unique = []
