@@ -125,16 +125,18 @@ def print_summary(run) -> None:
     assert all(m in dict(HEADLINE) for m, _ in cols)
     table = Table(title=f"{d['gold_items']} gold items · {d['timings_s']['total']:.1f} s")
     table.add_column("engine")
+    table.add_column("split")
     for _, label in cols:
         table.add_column(label, justify="right")
     for name, eng in d["engines"].items():
-        s = eng["summary"]
-        table.add_row(name, *[fmt(s.get(m), m) for m, _ in cols])
+        # dev (tuned on) beside test (held out, never tuned on): a figure only dev shows is no result
+        for split, s in (eng.get("by_split") or {"all": eng["summary"]}).items():
+            table.add_row(name, f"{split} ({s.get('items')})", *[fmt(s.get(m), m) for m, _ in cols])
     _out.print(table)
     for note in d.get("notes", []):
         _out.print(f"[yellow]note:[/yellow] {note}")
     for t in run.threshold_failures:
-        _out.print(f"[red]below threshold:[/red] {t.engine} {t.metric} = {fmt(t.value, t.metric)} "
+        _out.print(f"[red]below threshold:[/red] {t.engine} {t.split} {t.metric} = {fmt(t.value, t.metric)} "
                    f"({'min' if t.direction == 'min' else 'max'} {t.threshold})")
     for name, j in (d.get("judge") or {}).items():
         _out.print(f"LLM judge ({j['model']}, not a gate): {name} mean {fmt(j['mean'])} over {j['judged']} answers"

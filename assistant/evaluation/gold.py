@@ -91,6 +91,12 @@ class RuleSpec(BaseModel):
     facts: dict[str, Any]
 
 
+# The dev split (eval/gold/*.yaml) may be tuned on; the test split (eval/gold/test/*.yaml) was
+# written by people who had not seen the engine and is never tuned on. Both are reported.
+Split = Literal["dev", "test"]
+SPLIT_DIRS: dict[str, str] = {"dev": ".", "test": "test"}
+
+
 class GoldItem(BaseModel):
     """One gold question with what a correct answer must contain and cite."""
 
@@ -109,6 +115,7 @@ class GoldItem(BaseModel):
     today: str | None = Field(None, description="ISO date the question is asked on (rule items)")
     notes: str | None = None
     source: str | None = Field(None, description="File the item came from (set by the loader)")
+    split: Split = Field("dev", description="dev: tuned on; test: held out, never tuned on (set by the loader)")
 
     @field_validator("key_facts")
     @classmethod
@@ -172,28 +179,38 @@ class StalePassage:
     reason: str  # "missing document" | "not found"
 
 
+def _gold_files(gold_dir: Path) -> list[tuple[str, Path]]:
+    """(split, file) for every gold file: the folder's own files are dev, ``test/`` holds test."""
+    out: list[tuple[str, Path]] = []
+    for split, sub in SPLIT_DIRS.items():
+        folder = gold_dir / sub
+        out += [(split, p) for p in sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))]
+    return out
+
+
 def _read_raw(gold_dir: Path) -> tuple[list[tuple[str, dict]], list[str]]:
     problems: list[str] = []
     raw: list[tuple[str, dict]] = []
-    files = sorted(list(gold_dir.glob("*.yaml")) + list(gold_dir.glob("*.yml")))
+    files = _gold_files(gold_dir)
     if not files:
         problems.append(f"{gold_dir}: no gold files (*.yaml)")
-    for path in files:
+    for split, path in files:
+        name = path.name if split == "dev" else f"{SPLIT_DIRS[split]}/{path.name}"
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            problems.append(f"{path.name}: cannot read: {exc}")
+            problems.append(f"{name}: cannot read: {exc}")
             continue
         if data is None:
             continue
         if not isinstance(data, list):
-            problems.append(f"{path.name}: expected a list of items, got {type(data).__name__}")
+            problems.append(f"{name}: expected a list of items, got {type(data).__name__}")
             continue
         for i, entry in enumerate(data):
             if not isinstance(entry, dict):
-                problems.append(f"{path.name}: entry #{i + 1} is not a mapping")
+                problems.append(f"{name}: entry #{i + 1} is not a mapping")
                 continue
-            raw.append((path.name, entry))
+            raw.append((name, {**entry, "split": split}))
     return raw, problems
 
 

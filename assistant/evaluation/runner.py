@@ -58,6 +58,7 @@ class ThresholdResult:
     ok: bool
     direction: str  # "min" or "max"
     applicable: bool = True  # False: no selected gold item can produce this metric (not checked)
+    split: str = "all"  # the gold split the value was measured on
 
 
 @dataclass
@@ -137,6 +138,7 @@ def check_thresholds(
     overrides: dict[str, float],
     primary: str,
     applicable: set[str] | None = None,
+    split: str = "all",
 ) -> list[ThresholdResult]:
     engine = config.get("engine") or primary
     if engine not in summaries:
@@ -152,10 +154,31 @@ def check_thresholds(
         for metric, thr in table.items():
             val = summary.get(metric)
             if applicable is not None and metric not in applicable:
-                out.append(ThresholdResult(metric, engine, float(thr), None, True, direction, applicable=False))
+                out.append(ThresholdResult(metric, engine, float(thr), None, True, direction, applicable=False, split=split))
                 continue
             ok = val is not None and (val >= thr if direction == "min" else val <= thr)
-            out.append(ThresholdResult(metric, engine, float(thr), val, ok, direction))
+            out.append(ThresholdResult(metric, engine, float(thr), val, ok, direction, split=split))
+    return out
+
+
+def check_split_thresholds(
+    engines_json: dict[str, Any],
+    config: dict[str, Any],
+    overrides: dict[str, float],
+    primary: str,
+    items: list[GoldItem],
+) -> list[ThresholdResult]:
+    """Each split against its own block of the thresholds file (``dev:``, ``test:``); the
+    file's top-level ``min``/``max`` gate the dev split. ``--fail-under`` applies to both."""
+    out: list[ThresholdResult] = []
+    for split in ("dev", "test"):
+        block = config.get(split) or ({"min": config.get("min"), "max": config.get("max")} if split == "dev" else None)
+        chosen = [it for it in items if it.split == split]
+        if not chosen or not (block or overrides):
+            continue
+        block = {"engine": config.get("engine"), **(block or {})}
+        summaries = {k: v["by_split"].get(split, {}) for k, v in engines_json.items()}
+        out += check_thresholds(summaries, block, overrides, primary, applicable_metrics(chosen), split)
     return out
 
 
@@ -216,6 +239,7 @@ def _jsonable(obj: Any) -> Any:
 def _item_record(item: GoldItem, out: EngineOutput, s: ItemScores, stale: bool) -> dict[str, Any]:
     return {
         "id": item.id,
+        "split": item.split,
         "kind": item.kind,
         "authority": item.authority,
         "documents": item.document_ids,
@@ -328,6 +352,8 @@ def run_eval(
             "run_s": round(engine_s[e.name], 3),
             "chunks": getattr(getattr(e, "baseline", None), "n_chunks", None),
             "summary": aggregate(scored),
+            "by_split": {sp: aggregate([(it, s) for it, s in scored if it.split == sp]) for sp in ("dev", "test")
+                         if any(it.split == sp for it, _ in scored)},
             "by_document": breakdown(scored, "document"),
             "by_authority": breakdown(scored, "authority"),
             "by_kind": breakdown(scored, "kind"),
@@ -361,7 +387,7 @@ def run_eval(
 
     cfg = load_thresholds(thresholds_path)
     summaries = {k: v["summary"] for k, v in engines_json.items()}
-    thr = check_thresholds(summaries, cfg, fail_under or {}, primary, applicable_metrics(items))
+    thr = check_split_thresholds(engines_json, cfg, fail_under or {}, primary, items)
     data["thresholds"] = [asdict(t) for t in thr]
 
     regression = None
