@@ -18,6 +18,7 @@ from assistant.answering.gap_log import NearestSection
 from assistant.answering.gate import Quote, answers, covers_subject, refusal_reason
 from assistant.answering.passages import Unit, units_in
 from assistant.answering.spans import extend
+from assistant.answering.versions import framing as version_framing
 from assistant.corpus import Corpus
 from assistant.models import Citation, DocumentMeta, RetrievedChunk
 from assistant.retrieval.hybrid_retriever import Retrieval
@@ -142,6 +143,8 @@ class ExtractiveEngine:
         top = cands[0].score
         named = bool(retrieval.analysis.authorities) or bool(retrieval.analysis.scope.document_ids)
         keep_ratio = 0.5 if named else 0.8
+        if retrieval.analysis.scope.reason == "comparing versions":
+            keep_ratio = 0.0  # a version question is answered from every version that speaks to it
         docs = [d for d, cs in by_doc.items() if cs[0].score >= keep_ratio * top and cs[0].lexical > 0]
         docs.sort(key=lambda d: -by_doc[d][0].score)
         list_q = is_list_question(retrieval.question)
@@ -229,6 +232,7 @@ class ExtractiveEngine:
             if reason:
                 return EngineAnswer(answer="", refused=True, refusal_reason=reason)
         citations: list[Citation] = []
+        cited: list[Candidate] = []
         blocks: list[tuple[DocumentMeta, list[str]]] = []
         phrases: dict[str, list[tuple[str, int]]] = {}
         for doc_id, picked in chosen.items():
@@ -238,6 +242,7 @@ class ExtractiveEngine:
             for c in picked:
                 n = len(citations) + 1
                 citations.append(self._citation(n, doc, c))
+                cited.append(c)
                 for p in timescales(flat(c.text)):
                     phrases.setdefault(doc_id, []).append((p, n))
                 if c.unit.kind == "list":
@@ -253,7 +258,16 @@ class ExtractiveEngine:
 
         lines: list[str] = []
         authorities = sorted({doc.authority for doc, _ in blocks})
-        if len(blocks) > 1:
+        scope = retrieval.analysis.scope
+        if scope.reason == "comparing versions" and scope.document_ids:
+            in_scope = [self.corpus.by_id(d) for d in scope.document_ids]
+            first_quote = {c.document_id: (c.text, i) for i, c in reversed(list(enumerate(cited, 1)))}
+            quoted = [(d, flat(first_quote[d.id][0]), first_quote[d.id][1]) for d in in_scope if d.id in first_quote]
+            quoted.sort(key=lambda q: (q[0].status != "current", -(q[0].date.toordinal() if q[0].date else 0)))
+            missing = [d for d in in_scope if d.id not in first_quote]
+            lines += version_framing(quoted, missing)
+            lines.append("")
+        elif len(blocks) > 1:
             groups = {d: [p for p, _ in ps] for d, ps in phrases.items()}
             same_authority = len(authorities) == 1
             what = "versions" if same_authority else "authorities"

@@ -143,9 +143,10 @@ _P_PERSON = re.compile(
     re.IGNORECASE,
 )
 _P_AMOUNT = re.compile(r"£\s?\d|\b\d[\d,.]*\s*(?:pounds|gbp)\b|\bpounds?\s+(?:a|per)\s+week\b", re.IGNORECASE)
+# a count or share: digits, or a number written out; "all", "most" and "one of" are not counts
 _P_NUMBER = re.compile(
-    r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|dozen|half|majority|minority|most|all|none)\b",
+    r"\b\d+(?:[.,]\d+)?\s*%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|dozen|half|percent)\b",
     re.IGNORECASE,
 )
 

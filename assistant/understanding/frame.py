@@ -152,7 +152,8 @@ _COMPARISON = re.compile(
     re.IGNORECASE,
 )
 _VERSION_CHANGE = re.compile(
-    r"\bstill\s+(?:in|part\s+of|there|say|says|the\s+case|apply|applies)\b|\b(?:has|have|did)\s+(?:\w+\s+){0,4}?"
+    r"\bstill\b|\bwhat(?:'s|\s+is|\s+are)\s+new\b|\breplac\w*|\bused\s+to\b|\bany\s*more\b|\bnow\s+(?:say|call)s?\b|"
+    r"\b(?:has|have|did)\s+(?:[\w'-]+\s+){0,8}?"
     r"changed?\b|\bwhat(?:'s|\s+has|\s+have)?\s+changed\b|\bchanges?\s+(?:to|in|between|from|since)\b|\bnew\s+(?:strategy|"
     r"version|policy)\b.*\b(?:old|previous|2021)\b|\b(?:old|previous|2021)\b.*\bnew\s+(?:strategy|version|policy)\b|"
     r"\bno\s+longer\b|\bdropped\b|\bremoved\b",
