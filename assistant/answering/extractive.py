@@ -18,6 +18,8 @@ from assistant.answering.gap_log import NearestSection
 from assistant.answering.gate import Quote, answers, covers_subject, refusal_reason
 from assistant.answering.passages import Unit, units_in
 from assistant.answering.spans import extend
+from assistant.answering.unit_vectors import UnitVectors, unit_embed_text, unit_vector_dir
+from assistant.components.embedding.embedding_component import get_embedder
 from assistant.answering.versions import framing as version_framing
 from assistant.corpus import Corpus
 from assistant.models import Citation, DocumentMeta, RetrievedChunk
@@ -84,6 +86,9 @@ class ExtractiveEngine:
         self.texts = texts
         self.weights = weights
         self.glossary = load_glossary(settings.glossary_path)
+        self.vectors = UnitVectors(
+            lambda texts: get_embedder(settings).embed_documents(texts), unit_vector_dir(settings)
+        )
 
     # -- candidates ----------------------------------------------------------------
     def candidates(self, retrieval: Retrieval, frame: QuestionFrame | None = None) -> list[Candidate]:
@@ -130,7 +135,23 @@ class ExtractiveEngine:
                     score += 0.12 if holds_answer_type(utext, frame.answer_type) else -0.12
                 if key not in best or best[key].score < score:
                     best[key] = Candidate(doc_id, u, utext, lex, score, hit)
+        self._add_meaning(retrieval, list(best.values()))
         return sorted(best.values(), key=lambda c: -c.score)
+
+    def _add_meaning(self, retrieval: Retrieval, cands: list[Candidate]) -> None:
+        """Blend each unit's sentence-embedding similarity to the question into its score."""
+        w = self.settings.answer_semantic_weight
+        if w <= 0 or not cands:
+            return
+        keyed = []
+        for c in cands:
+            got = self.texts.for_chunk(c.chunk.chunk)
+            digest = UnitVectors.text_key(got[0]) if got else c.chunk.chunk.id
+            heading = " > ".join(self.texts.section(c.document_id, c.unit.start))
+            keyed.append(((digest, c.unit.start, c.unit.end), unit_embed_text(heading, c.text)))
+        sims = self.vectors.similarities(retrieval.question, keyed)
+        for c, sim in zip(cands, sims):
+            c.score += w * sim
 
     # -- selection -----------------------------------------------------------------
     def select(self, retrieval: Retrieval, cands: list[Candidate]) -> dict[str, list[Candidate]]:

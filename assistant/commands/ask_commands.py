@@ -14,6 +14,8 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
+from assistant.answering.unit_vectors import warm_answer_units
+
 console = Console()
 
 
@@ -110,6 +112,7 @@ def _ensure_index(settings) -> None:
     report = ensure_index(settings, progress=True)
     if getattr(report, "built", False):
         console.print(f"Index built in {report.seconds:.0f} s.")
+    warm_answer_units(settings)
 
 
 def _mount_chat(app, settings) -> str | None:
