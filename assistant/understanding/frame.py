@@ -170,14 +170,16 @@ def _intent(question: str, answer_type: AnswerType, n_authorities: int, version:
         return "eligibility"
     if answer_type in ("date", "duration", "frequency"):
         return "timescale"
-    if answer_type == "person" or _PROCESS.search(question):
+    if answer_type == "person":
         return "process"
     if answer_type in ("number", "amount"):
         return "figure"
-    if answer_type == "list":
-        return "list"
     if answer_type == "yes_no":
         return "yes_no"
+    if answer_type == "list":
+        return "list"
+    if _PROCESS.search(question):
+        return "process"
     if answer_type == "definition":
         return "definition"
     return "question"
