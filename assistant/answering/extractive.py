@@ -95,7 +95,7 @@ class ExtractiveEngine:
         """Every unit of the retrieved passages, scored by query-term overlap and rank."""
         terms = retrieval.query_terms
         typed = frame is not None and checks_answer_type(frame.answer_type)
-        list_q = is_list_question(retrieval.question)
+        list_q = frame.answer_type == "list" if frame else is_list_question(retrieval.question)
         when_q = is_when_question(retrieval.question)
         count_q = is_count_question(retrieval.question)
         best: dict[tuple[str, int, int], Candidate] = {}
@@ -154,7 +154,9 @@ class ExtractiveEngine:
             c.score += w * sim
 
     # -- selection -----------------------------------------------------------------
-    def select(self, retrieval: Retrieval, cands: list[Candidate]) -> dict[str, list[Candidate]]:
+    def select(
+        self, retrieval: Retrieval, cands: list[Candidate], frame: QuestionFrame | None = None
+    ) -> dict[str, list[Candidate]]:
         """Documents to quote (in order of relevance) and the units quoted from each."""
         if not cands:
             return {}
@@ -168,7 +170,7 @@ class ExtractiveEngine:
             keep_ratio = 0.0  # a version question is answered from every version that speaks to it
         docs = [d for d, cs in by_doc.items() if cs[0].score >= keep_ratio * top and cs[0].lexical > 0]
         docs.sort(key=lambda d: -by_doc[d][0].score)
-        list_q = is_list_question(retrieval.question)
+        list_q = frame.answer_type == "list" if frame else is_list_question(retrieval.question)
         chosen: dict[str, list[Candidate]] = {}
         for d in docs:
             cs = by_doc[d]
@@ -245,7 +247,7 @@ class ExtractiveEngine:
 
     def answer(self, retrieval: Retrieval, frame: QuestionFrame | None = None) -> EngineAnswer:
         cands = self.candidates(retrieval, frame)
-        chosen = self.quoted_whole(self.select(retrieval, cands))
+        chosen = self.quoted_whole(self.select(retrieval, cands, frame))
         if not chosen:
             return EngineAnswer(answer="", refused=True, refusal_reason="weak_evidence")
         if frame is not None:

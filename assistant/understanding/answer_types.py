@@ -78,7 +78,9 @@ _Q_LIST = re.compile(
     r"\bwho\s+(?:can|may|could|is\s+able\s+to|are\s+able\s+to|is\s+allowed|are\s+allowed|is\s+eligible|are\s+eligible)\b"
     r"|\bwhich\s+(?:people|persons|options|factors|routes)\b|\bwhat\s+(?:are|were)\s+the\b|\blist\b|\boptions\b|"
     r"\broutes\b|\badvantages\b|\bdisadvantages\b|\bpros\b|\bcons\b|\bbenefits\b|\bdrawbacks\b|\bdownsides\b|"
-    r"\bupsides\b|\bcriteria\b|\bprinciples\b|\bfactors\b|\bagenda\b|\bwhat\s+should\s+.+\s+(?:include|cover|consider)\b",
+    r"\bupsides\b|\bcriteria\b|\bprinciples\b|\bfactors\b|\bagenda\b|\b(?:types|kinds|forms|aspects|elements|stages|"
+    r"steps|ways|examples|functions|objectives|indicators|considerations)\b|\blooks?\s+at\b|\bcovers?\b|\bincludes?\b|"
+    r"\bconsider\b|\bsuitable\b|\bwhat\s+does\s+.+\s+consider\b|\bwhat\s+should\s+.+\s+(?:include|cover|consider)\b",
     re.IGNORECASE,
 )
 _Q_DEFINITION = re.compile(
@@ -86,6 +88,11 @@ _Q_DEFINITION = re.compile(
     r"what\s+does\s+[\w\s'-]{1,40}\s+mean\b|meaning\s+of\b|what\s+(?:is|are)\s+meant\s+by\b)",
     re.IGNORECASE,
 )
+
+
+def asks_for_list(question: str) -> bool:
+    """Who may / what are the options ...: the answer is a list, to be given whole."""
+    return bool(_Q_LIST.search(question))
 
 
 def expected_answer_type(question: str) -> AnswerType:
@@ -143,12 +150,8 @@ _P_PERSON = re.compile(
     re.IGNORECASE,
 )
 _P_AMOUNT = re.compile(r"£\s?\d|\b\d[\d,.]*\s*(?:pounds|gbp)\b|\bpounds?\s+(?:a|per)\s+week\b", re.IGNORECASE)
-# a count or share: digits, or a number written out; "all", "most" and "one of" are not counts
-_P_NUMBER = re.compile(
-    r"\b\d+(?:[.,]\d+)?\s*%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|dozen|half|percent)\b",
-    re.IGNORECASE,
-)
+# a count or share: "three particular aspects" or "most children" is not a figure
+_P_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*%?|\bper\s*cent\b", re.IGNORECASE)  # figures are written in digits
 
 _PASSAGE_TYPE = {
     "duration": _P_DURATION,

@@ -152,7 +152,7 @@ _COMPARISON = re.compile(
     re.IGNORECASE,
 )
 _VERSION_CHANGE = re.compile(
-    r"\bstill\b|\bwhat(?:'s|\s+is|\s+are)\s+new\b|\breplac\w*|\bused\s+to\b|\bany\s*more\b|\bnow\s+(?:say|call)s?\b|"
+    r"\bstill\b|\bsurviv\w*|\bkept\b|\bretain\w*|\bcarried\s+(?:over|forward)\b|\bwhat(?:'s|\s+is|\s+are)\s+new\b|\breplac\w*|\bused\s+to\b|\bany\s*more\b|\bnow\s+(?:say|call)s?\b|"
     r"\b(?:has|have|did)\s+(?:[\w'-]+\s+){0,8}?"
     r"changed?\b|\bwhat(?:'s|\s+has|\s+have)?\s+changed\b|\bchanges?\s+(?:to|in|between|from|since)\b|\bnew\s+(?:strategy|"
     r"version|policy)\b.*\b(?:old|previous|2021)\b|\b(?:old|previous|2021)\b.*\bnew\s+(?:strategy|version|policy)\b|"
