@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     answer_semantic_weight: float = Field(
         0.5, ge=0, description="Weight of a unit's sentence-embedding similarity to the question when choosing what to quote"
     )
+    answer_keep_ratio: float = Field(
+        0.75, gt=0, le=1, description="A further quote from the same document must score at least this share of the best one"
+    )
     answer_max_units: int = Field(3, description="Most sentences or list blocks quoted per authority")
 
     # --- generative engine (any OpenAI-compatible endpoint) --------------------

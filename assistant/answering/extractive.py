@@ -185,7 +185,8 @@ class ExtractiveEngine:
             for c in cs:
                 if len(picked) >= self.settings.answer_max_units:
                     break
-                if c.score < 0.75 * group_best or c in picked:
+                # a second quote must be nearly as good as the first: no padding with neighbours
+                if c.score < self.settings.answer_keep_ratio * group_best or c in picked:
                     continue
                 if c.unit.kind == "list" and best_list is not None and c.score < 0.95 * best_list.score:
                     continue  # one list answers a list question; a second must be as good
@@ -395,14 +396,28 @@ def refusal_text(nearest: list[NearestSection], reason: str | None = None) -> st
     lines = [
         "The policies in the corpus do not cover this question, so I can't answer it from them.",
     ]
-    if reason == "no_amount_in_policies":
-        lines.append("It asks for a sum of money, and none of the passages found states one.")
+    why = _REFUSAL_WHY.get(reason or "")
+    if why:
+        lines.append(why)
     if nearest:
         lines.append("")
         lines.append("The nearest sections are:")
         for s in nearest:
             lines.append(f"- {s.authority}, *{s.title}* ({s.version}, {s.status}): {s.section}")
     return "\n".join(lines)
+
+
+# Why a question was declined, in words; the answerability gate's reasons are no_<type>_in_policies.
+_REFUSAL_WHY = {
+    "no_amount_in_policies": "It asks for a sum of money, and none of the passages found states one.",
+    "no_duration_in_policies": "It asks how long something lasts, and none of the passages found states that.",
+    "no_frequency_in_policies": "It asks how often something happens, and none of the passages found states that.",
+    "no_date_in_policies": "It asks when something happens, and none of the passages found states a time for it.",
+    "no_person_in_policies": "It asks who does something, and none of the passages found names anyone for it.",
+    "no_number_in_policies": "It asks for a figure, and none of the passages found gives one.",
+    "no_case_law_in_policies": "It asks about case law, and the policies found cite none on this.",
+    "subject_not_in_policies": "None of the passages found is about what it asks.",
+}
 
 
 def _phrase_key(phrase: str) -> str:

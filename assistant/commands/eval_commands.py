@@ -119,7 +119,7 @@ def print_summary(run) -> None:
     from assistant.evaluation.report import HEADLINE, fmt
 
     d = run.data
-    cols = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("citation_recall", "cite R"), ("key_fact_recall", "facts"),
+    cols = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("citation_precision", "cite P"), ("citation_recall", "cite R"), ("key_fact_recall", "facts"),
             ("unsupported_rate", "unsupp"), ("refusal_accuracy", "refuse"), ("false_refusal_rate", "false ref"),
             ("rule_exact", "rules"), ("pass_rate", "pass"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms")]
     assert all(m in dict(HEADLINE) for m, _ in cols)

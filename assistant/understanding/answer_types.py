@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-AnswerType = Literal["duration", "date", "frequency", "person", "amount", "number", "yes_no", "list", "definition", "text"]
+AnswerType = Literal[
+    "duration", "date", "frequency", "person", "amount", "number", "case_law", "yes_no", "list", "definition", "text"
+]
 
 _NUM = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|eighteen|twenty|twenty[- ]six|twenty[- ]one|a|an|several|few)"
 _UNIT = r"(?:working\s+)?(?:days?|weeks?|months?|years?|hours?)"
@@ -28,8 +30,15 @@ _Q_AMOUNT = re.compile(
     r"|\bwhat\s+(?:does|do|will|would)\s+(?:[\w']+\s+){1,5}cost\b"
     r"|\b(?:court|legal|application|solicitors?'?)\s+fees?\b"
     r"|\b(?:allowance|payment|fostering|maintenance|boarding[-\s]out)\s+rates?\b"
-    r"|\brates?\s+of\s+(?:allowance|pay|payment)\b|£",
+    r"|\brates?\s+of\s+(?:allowance|pay|payment)\b|£"
+    r"|\bwhat(?:'s|s|\s+is|\s+are)\s+(?:the\s+)?(?:[\w']+\s+){0,3}(?:allowances?|payments?|rates?|fees?|prices?|costs?|salary)\b"
+    r"|\b(?:weekly|monthly|annual)\s+(?:[\w']+\s+){0,2}(?:allowances?|payments?|rates?)\b",
     re.IGNORECASE,
+)
+# "which case law says ...", "is it Re B-S?": a court judgment, which a council policy rarely names
+_Q_CASE_LAW = re.compile(
+    r"\bcase[\s-]*law\b|\bjudg(?:e)?ments?\b|\bprecedents?\b|\bruling\b|\bre\s+[A-Z][A-Za-z]?(?:-[A-Z][A-Za-z]?)?\b"
+    r"|\b(?:ewca|ewhc|ewfc|uksc)\b|\bcourt\s+of\s+appeal\b|\bsupreme\s+court\b|\b[A-Z]\w+\s+v\.?\s+[A-Z]\w+\b",
 )
 _Q_FREQUENCY = re.compile(
     r"\bhow\s+(?:often|frequently|regularly)\b|\bfrequency\b|\bhow\s+many\s+times\b|\bat\s+what\s+intervals?\b"
@@ -100,6 +109,8 @@ def expected_answer_type(question: str) -> AnswerType:
     q = question.strip()
     if _Q_AMOUNT.search(q):
         return "amount"
+    if _Q_CASE_LAW.search(q):
+        return "case_law"
     if _Q_FREQUENCY.search(q):
         return "frequency"
     if _Q_DURATION.search(q):
@@ -153,7 +164,12 @@ _P_AMOUNT = re.compile(r"£\s?\d|\b\d[\d,.]*\s*(?:pounds|gbp)\b|\bpounds?\s+(?:a
 # a count or share: "three particular aspects" or "most children" is not a figure
 _P_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*%?|\bper\s*cent\b", re.IGNORECASE)  # figures are written in digits
 
+_P_CASE_LAW = re.compile(
+    r"\bRe\s+[A-Z][A-Za-z-]*\b|\[(?:19|20)\d\d\]\s*(?:EWCA|EWHC|EWFC|UKSC|UKHL)|\b[A-Z]\w+\s+v\.?\s+[A-Z]\w+\b|\bcase[\s-]*law\b|\bjudgment\b"
+)
+
 _PASSAGE_TYPE = {
+    "case_law": _P_CASE_LAW,
     "duration": _P_DURATION,
     "frequency": _P_FREQUENCY,
     "date": _P_DATE,
