@@ -111,7 +111,7 @@ def statute_result(book: Rulebook, f: SgoFacts, today: date) -> RuleResult:
     b = ResultBuilder(book, "sgo_eligibility", SGO)
     b.also_uses(CAO_STATUTE, cite_reference=False)  # its three-years periods; s.14A's reference names s.10
     b.cite_rule(SGO, "see_also:sgo_statute")
-    marks = b.cite_rule(SGO, "see_also:not_parent_2026") + b.cite_rule(SGO, "see_also:not_parent_2021")
+    marks = b.cite_rule(SGO, "see_also:not_parent_2026")
     gate = _gate(f)
     if gate:
         b.reasons.append(f"{gate} {marks}".rstrip())

@@ -74,10 +74,10 @@ def test_a_missing_see_also_passage_is_named_too(tmp_path, rules_settings):
     ("file", "rule_id", "changes", "expected"),
     [
         ("statute.yaml", "statutory-reviews", {"legal_reference": None}, "needs legal_reference"),
-        ("review_timescales.yaml", "luton-permanence-plan", {"document_id": "no-such-doc"}, "unknown document 'no-such-doc'"),
+        ("review_timescales.yaml", "luton-permanence-plan", {"family": "no-such-family"}, "unknown document family 'no-such-family'"),
         ("review_timescales.yaml", "luton-permanence-plan", {"authority": "Bolton Council"}, "belongs to 'Luton Council'"),
         ("review_timescales.yaml", "luton-permanence-plan", {"authority": "Narnia"}, "unknown authority 'Narnia'"),
-        ("review_timescales.yaml", "luton-permanence-plan", {"quote": None}, "needs document_id and the verbatim quote"),
+        ("review_timescales.yaml", "luton-permanence-plan", {"quote": None}, "needs family and the verbatim quote"),
         ("statute.yaml", "statutory-reviews", {"periods": {"first_review": {"amount": 20, "unit": "fortnights"}}},
          "periods.first_review.unit"),
         ("statute.yaml", "statutory-reviews", {"surprise": "field"}, "surprise"),
@@ -95,12 +95,12 @@ def test_engine_requirements_are_checked(tmp_path, rules_settings):
     _edit(rules / "statute.yaml", "statutory-reviews", periods={"first_review": {"amount": 20, "unit": "working_days"}})
     problems = _problems(rules, rules_settings)
     assert any("'statutory-reviews'" in p and "missing period 'second_review'" in p for p in problems)
-    needs_more = {"luton-permanence-plan": RuleRequirement(periods=frozenset({"weeks"}))}
+    needs_more = {**ENGINE_REQUIREMENTS, "luton-permanence-plan": RuleRequirement(periods=frozenset({"weeks"}))}
     problems = _problems(_copy_rules(tmp_path / "again", rules_settings), rules_settings, needs_more)
     assert problems == [f"review_timescales.yaml: rule 'luton-permanence-plan': missing period 'weeks' that the engine reads"]
-    missing = {"no-such-rule": RuleRequirement()}
+    missing = {**ENGINE_REQUIREMENTS, "no-such-rule": RuleRequirement()}
     problems = _problems(_copy_rules(tmp_path / "third", rules_settings), rules_settings, missing)
-    assert "rule 'no-such-rule': required by the engine" in problems[0]
+    assert len(problems) == 1 and "rule 'no-such-rule': required by the engine" in problems[0]
 
 
 def test_duplicate_ids_and_unreadable_files(tmp_path, rules_settings):
@@ -134,3 +134,38 @@ def test_citation_list_numbers_in_first_use_order_without_repeats(book):
     assert [cl.add(a), cl.add(b), cl.add(a)] == [1, 2, 1]
     assert [c.n for c in cl.citations] == [1, 2]
     assert cl.citations[0].document_id == "luton" and cl.citations[0].authority == "Luton Council"
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "changes", "expected"),
+    [
+        # a rule no evaluator computes would load and never answer: refused, naming the rule
+        ("luton-adm-ratification", {"timescale": None}, "no evaluator computes this rule"),
+        ("luton-adm-ratification", {"timescale": {"topic": "local_decision", "dates": [
+            {"key": "x", "label": "X", "anchor": "review_2", "period": "after_third_review"}]}},
+         "timescale.dates[0].period: 'after_third_review' is not one of the rule's periods"),
+        ("luton-adm-ratification", {"timescale": {"topic": "local_decision", "dates": [
+            {"key": "x", "label": "X", "anchor": "adoption_order", "period": "after_second_review"}]}},
+         "timescale.dates[0].anchor: 'adoption_order'"),
+        ("luton-adm-ratification", {"timescale": {"topic": "local_decision", "dates": [
+            {"key": "x", "label": "X within 2 months", "anchor": "review_2", "period": "after_second_review"}]}},
+         "states a number"),
+        ("luton-adm-ratification", {"timescale": {"topic": "local_decision", "dates": [
+            {"key": "x", "label": "X", "anchor": "review_2", "relation": "by"}]}},
+         "relation 'by' needs a period"),
+        ("luton-adm-ratification", {"timescale": {"topic": "local_decision"}}, "give dates, or no_fixed_timescale"),
+    ],
+)
+def test_timescales_no_evaluator_can_compute_are_start_up_errors(tmp_path, rules_settings, rule_id, changes, expected):
+    rules = _copy_rules(tmp_path, rules_settings)
+    _edit(rules / "local_meetings.yaml", rule_id, **changes)
+    problems = _problems(rules, rules_settings)
+    assert any("local_meetings.yaml" in p and f"'{rule_id}'" in p and expected in p for p in problems), problems
+
+
+def test_a_statutory_rule_may_not_cite_a_superseded_document(tmp_path, rules_settings):
+    rules = _copy_rules(tmp_path, rules_settings)
+    _edit(rules / "statute.yaml", "statutory-reviews", see_also=[
+        {"document_id": "wigan-2021-2025", "quote": "The Care Planning, Placement and Case Review (England) Regulations 2010"}])
+    problems = _problems(rules, rules_settings)
+    assert any("'statutory-reviews'" in p and "only current documents, not 'wigan-2021-2025'" in p for p in problems)
