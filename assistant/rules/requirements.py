@@ -14,11 +14,6 @@ def _req(periods: tuple[str, ...] = (), passages: tuple[str, ...] = (), see_also
     return RuleRequirement(periods=frozenset(periods), passages=frozenset(passages), see_also=frozenset(see_also))
 
 
-_SGO_ROUTES = ("not_parent", "guardian", "foster_carer_one_year", "named_in_cao",
-               "three_of_five_years", "la_consent_care_order", "consent_all_pr")
-_CAO_ROUTES = ("parent_or_guardian", "marriage", "three_years", "foster_carer_one_year",
-               "cao_consent", "la_consent_looked_after", "consent_all_pr", "leave")
-
 ENGINE_REQUIREMENTS: dict[str, RuleRequirement] = {
     # statute
     "statutory-reviews": _req(("first_review", "second_review", "later_reviews")),
@@ -31,10 +26,5 @@ ENGINE_REQUIREMENTS: dict[str, RuleRequirement] = {
                                           see_also=("parent_leave_sgo",)),
     "relative-definition": _req(),
     "private-fostering": _req(("duration", "age_limit", "age_limit_disabled", "advance_notice")),
-    # councils' lists of applicants
-    "wigan-2026-sgo-applicants": _req(("foster_carer_year", "three_years", "window_begin"), _SGO_ROUTES),
-    "wigan-2021-sgo-applicants": _req(("foster_carer_year", "three_years", "window_begin"), _SGO_ROUTES),
-    "wigan-2026-cao-applicants": _req(("three_years", "window_begin", "window_end", "foster_carer_year"), _CAO_ROUTES),
-    "wigan-2021-cao-applicants": _req(("three_years", "window_begin", "window_end", "foster_carer_year"), _CAO_ROUTES),
     "bolton-private-fostering": _req(("duration",), ("close_relative",)),
 }

@@ -169,3 +169,25 @@ def test_a_statutory_rule_may_not_cite_a_superseded_document(tmp_path, rules_set
         {"document_id": "wigan-2021-2025", "quote": "The Care Planning, Placement and Case Review (England) Regulations 2010"}])
     problems = _problems(rules, rules_settings)
     assert any("'statutory-reviews'" in p and "only current documents, not 'wigan-2021-2025'" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"applicants": None}, "no evaluator computes this rule"),
+        ({"applicants": {"order": "sgo", "routes": [{"route": "guardian", "label": "G", "passage": "guardians"}]}},
+         "applicants.routes[0].passage: 'guardians' is not one of the rule's passages"),
+        ({"applicants": {"order": "sgo", "routes": [{"route": "lived_with_years", "label": "L", "passage": "guardian",
+                                                     "period": "three_years"}]}},
+         "applicants.routes[0].window_begin: route 'lived_with_years' needs it"),
+        ({"applicants": {"order": "sgo", "routes": [{"route": "la_consent", "label": "L", "passage": "guardian"}]}},
+         "applicants.routes[0].condition"),
+        ({"applicants": {"order": "sgo", "routes": [{"route": "telepathy", "label": "T", "passage": "guardian"}]}},
+         "applicants.routes.0.route"),
+    ],
+)
+def test_applicant_lists_no_evaluator_can_compute_are_start_up_errors(tmp_path, rules_settings, changes, expected):
+    rules = _copy_rules(tmp_path, rules_settings)
+    _edit(rules / "eligibility.yaml", "wigan-2026-sgo-applicants", **changes)
+    problems = _problems(rules, rules_settings)
+    assert any("eligibility.yaml" in p and "'wigan-2026-sgo-applicants'" in p and expected in p for p in problems), problems
