@@ -131,6 +131,8 @@ class ResultBuilder:
         return f"[{self._cites.add(passage)}]"
 
     def cite_rule(self, rule_id: str, key: str = "quote") -> str:
+        if key.startswith("see_also:") and (rule_id, key) not in self.book.located:
+            return ""  # a council passage on the law that its current version no longer has
         return self.cite(self.book.passage(rule_id, key))
 
     def cite_all(self, rule_id: str) -> str:

@@ -138,15 +138,14 @@ def bind_rule(rule: Rule, where: str, corpus: Corpus, texts: DocumentTexts, loca
         except KeyError:
             problems.append(f"{where}: {key}: unknown document {extra.document_id!r} (not in the manifest)")
             continue
-        if rule.kind == "statute" and doc.status != "current":
-            # the law is cited as the law; a superseded council line would put a banner on every answer
-            problems.append(f"{where}: {key}: a statutory rule may cite only current documents, not {doc.id!r}")
-            continue
-        found = _find(texts, doc, extra.quote, where, key, problems)
-        if found is None:
-            problems.append(_not_found(where, key, doc.id, extra.quote))
+        current = corpus.current_of_family(doc.family_id) if doc.status != "current" else doc
+        found = _find(texts, current or doc, extra.quote, where, key, problems)
+        if found is not None:
+            located[(rule.id, key)] = found  # follows the lineage: cited in the version in force
+        elif current is not None and current.id != doc.id:
+            continue  # the council no longer says it: no longer cited (never a superseded line)
         else:
-            located[(rule.id, key)] = found
+            problems.append(_not_found(where, key, doc.id, extra.quote))
     if rule.kind == "statute":
         return rule
     doc = _bound_document(rule, where, corpus, problems)

@@ -82,7 +82,7 @@ class Rulebook:
         if keys is None:
             keys = (["quote"] if rule.quote else []) + [f"passage:{k}" for k in rule.passages]
             keys += [f"see_also:{extra.key or i}" for i, extra in enumerate(rule.see_also)]
-        return [self.located[(rule_id, k)] for k in keys]
+        return [self.located[(rule_id, k)] for k in keys if (rule_id, k) in self.located]
 
     def evaluated(self, kind: str, **match) -> list[Rule]:
         """Rules with a ``timescale`` or ``applicants`` block (``kind``), in file order."""

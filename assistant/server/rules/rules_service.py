@@ -18,7 +18,7 @@ from assistant.rules.date_arithmetic import describe_period
 from assistant.rules.facts import CaoFacts, PrivateFosteringFacts, ReviewScheduleFacts, SgoFacts, TimelineFacts
 from assistant.rules.private_fostering import private_fostering
 from assistant.rules.results import RuleResult
-from assistant.rules.rulebook import Rulebook, get_rulebook
+from assistant.rules.rulebook import Rulebook, RulebookError, get_rulebook
 from assistant.rules.scope import Scope
 from assistant.rules.sgo_eligibility import sgo_eligibility
 from assistant.rules.timeline import Timeline, build_timeline, review_schedule
@@ -117,4 +117,13 @@ def get_rules_service(settings: Settings) -> RulesService:
         return svc
 
 
-__all__ = ["FactError", "RulesResponse", "RulesService", "UnknownAuthority", "get_rules_service"]
+def rules_status(settings: Settings) -> dict:
+    """For /health and /rules/status: how many rules, which are stale (and what changed), or why none load."""
+    try:
+        book = get_rules_service(settings).book
+    except RulebookError as exc:
+        return {"ok": False, "problems": exc.problems}
+    return {"ok": not book.stale, "rules": len(book.rules), "stale": [s.as_dict() for s in book.stale.values()]}
+
+
+__all__ = ["FactError", "rules_status", "RulesResponse", "RulesService", "UnknownAuthority", "get_rules_service"]
