@@ -150,27 +150,30 @@ def statute_result(book: Rulebook, f: PrivateFosteringFacts, today: date) -> Rul
     return b.build(outcome, summary)
 
 
-def bolton_result(book: Rulebook, f: PrivateFosteringFacts, today: date, statute: RuleResult) -> RuleResult:
-    b = ResultBuilder(book, "private_fostering", BOLTON_PF)
-    mark = b.cite_rule(BOLTON_PF) + b.cite_rule(BOLTON_PF, "passage:close_relative")
-    threshold = book.period(BOLTON_PF, "duration").amount
+def local_wording_result(book: Rulebook, rule_id: str, f: PrivateFosteringFacts, today: date,
+                         statute: RuleResult) -> RuleResult:
+    """A council's "over N days" wording, beside the statute's "N days or more" (both from the YAML)."""
+    b = ResultBuilder(book, "private_fostering", rule_id)
+    local = book.period(rule_id, "duration")
+    threshold = local.amount
     age = _check_age(book, f, today)
     carer = _check_carer(f)
     dur_ok, dur_reason, dur_missing, reached = _check_duration(f, today, threshold, over=True)
     outcome, missing = _combine([age, carer, (dur_ok, dur_reason, dur_missing)])
     b.missing.extend(missing)
-    b.reasons.append(f"Bolton: the Private Fostering Regulations apply to an arrangement, with the parents' consent, "
-                     f"for someone other than a close relative to care for a child \"for a period of over 28 days\" {mark}.")
-    b.reasons.append(f"Duration on Bolton's wording: {dur_reason}")
+    b.reasons.append(b.said(rule_id))
+    b.reasons.append(f"Duration on {b.who}'s wording: {dur_reason}")
     if outcome != statute.outcome:
+        law = book.period(PF, "duration")
         b.reasons.append(f"This differs from the statute ({statute.outcome.replace('_', ' ')}): s.66 counts "
-                         f"\"28 days or more\", Bolton's text \"over 28 days\"; the statute decides.")
+                         f"{describe_period(law)} or more, {b.who}'s text over {describe_period(local)}; "
+                         f"the statute decides.")
+    words = f"{b.who}'s wording (over {describe_period(local)})"
     if reached is not None and outcome != "does_not_apply":
-        b.date("bolton_private_fostering_over_28_days", "Arrangement is over 28 days (Bolton wording)", reached,
-               f"day {threshold + 1} counted from {fmt(f.arrangement_start)}", relation="from")
-    summary = {"applies": "Within Bolton's wording (over 28 days).",
-               "does_not_apply": "Not within Bolton's wording (over 28 days).",
-               "cannot_tell": "Cannot tell yet on Bolton's wording: " + "; ".join(missing) + "."}[outcome]
+        b.date(f"{rule_id.replace('-', '_')}_over", f"Arrangement is over the period in {b.who}'s wording",
+               reached, f"day {threshold + 1} counted from {fmt(f.arrangement_start)}", relation="from")
+    summary = {"applies": f"Within {words}.", "does_not_apply": f"Not within {words}.",
+               "cannot_tell": f"Cannot tell yet on {words}: " + "; ".join(missing) + "."}[outcome]
     return b.build(outcome, summary)
 
 
@@ -178,5 +181,5 @@ def private_fostering(book: Rulebook, facts: PrivateFosteringFacts, today: date,
     statute = statute_result(book, facts, today)
     out = [statute]
     if scope.wants(book, BOLTON_PF):
-        out.append(bolton_result(book, facts, today, statute))
+        out.append(local_wording_result(book, BOLTON_PF, facts, today, statute))
     return out

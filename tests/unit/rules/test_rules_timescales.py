@@ -10,11 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.rules.cao_eligibility import cao_eligibility
 from assistant.rules.date_arithmetic import describe_period
-from assistant.rules.facts import TimelineFacts
+from assistant.rules.facts import CaoFacts, ReviewScheduleFacts, SgoFacts, TimelineFacts
 from assistant.rules.review_schedule import compute_reviews
 from assistant.rules.rule_schema import Period
 from assistant.rules.scope import Scope
+from assistant.rules.sgo_eligibility import sgo_eligibility
+from assistant.rules.timeline import review_schedule
 from assistant.rules.timescales import Anchors, evaluate, evaluate_timescales
 from tests.unit.rules.conftest import d
 
@@ -144,3 +147,34 @@ def test_rendered_words_state_the_yaml_numbers(book, first, every, unit):
     # no number is stated that the YAML does not hold (dates aside)
     words = re.sub(r"\d{1,2} \w+ \d{4}", "", res.summary + " ".join(res.reasons[1:]))
     assert set(re.findall(r"\b\d+\b", words)) <= {str(first), str(every)}
+
+
+def run_all(book, today="2026-03-10", **facts):
+    facts.setdefault("looked_after_from", d("2026-03-02"))
+    f = TimelineFacts(**facts)
+    reviews = compute_reviews(book, f.looked_after_from, f.reviews_held, 3)
+    return evaluate_timescales(book, f, reviews, d(today), Scope())
+
+
+@pytest.mark.parametrize(
+    "compute",
+    [
+        lambda book: review_schedule(book, ReviewScheduleFacts(looked_after_from=d("2026-03-02"),
+                                                               reviews_held=[d("2026-03-20")]), Scope()),
+        lambda book: run_all(book, care_proceedings_issued_on=d("2026-03-05"), proceedings_extension_weeks=[8]),
+        lambda book: sgo_eligibility(book, SgoFacts(relationship="parent", today=d("2026-01-10")), d("2026-01-10"),
+                                     Scope()),
+        lambda book: sgo_eligibility(book, SgoFacts(is_local_authority_foster_carer=True, lived_with_since=d("2025-01-10"),
+                                                    today=d("2025-12-01")), d("2025-12-01"), Scope()),
+        lambda book: cao_eligibility(book, CaoFacts(relationship="grandparent", lived_with_since=d("2024-03-03"),
+                                                    today=d("2026-01-01")), d("2026-01-01"), Scope()),
+    ],
+    ids=["review_schedule", "timeline", "sgo_parent", "sgo_foster_carer", "cao"],
+)
+def test_no_statutory_answer_cites_a_superseded_document(book, compute):
+    statutory = [r for r in compute(book) if r.authority == "England"]
+    assert statutory
+    for r in statutory:
+        assert all(c.status == "current" for c in r.citations), (r.rule_ids, [c.document_id for c in r.citations])
+        assert not any("superseded" in n for n in r.notes)
+        assert r.legal_basis and r.document_id is None
