@@ -31,7 +31,8 @@ rules_app = typer.Typer(help="Compute review dates, eligibility and timelines fr
 
 _STATUS_STYLE = {"overdue": "bold red", "due_soon": "yellow", "upcoming": "green", "done": "dim", "in_effect": "cyan"}
 _OUTCOME_STYLE = {"eligible": "green", "applies": "green", "computed": "green", "not_eligible": "red",
-                  "does_not_apply": "red", "cannot_tell": "yellow", "not_applicable": "dim", "no_timescale": "dim"}
+                  "does_not_apply": "red", "cannot_tell": "yellow", "not_applicable": "dim", "no_timescale": "dim",
+                  "policy_changed": "bold yellow"}
 
 # option help shared by several commands
 _AUTH = "Council for local rules (e.g. Luton); statute always applies; omit for every council"
