@@ -178,3 +178,30 @@ def test_no_statutory_answer_cites_a_superseded_document(book, compute):
         assert all(c.status == "current" for c in r.citations), (r.rule_ids, [c.document_id for c in r.citations])
         assert not any("superseded" in n for n in r.notes)
         assert r.legal_basis and r.document_id is None
+
+
+_TIMESCALE_RULES = ["luton-permanency-planning-meeting", "luton-adm-ratification", "bolton-second-review-13-weeks",
+                    "wigan-2021-residential-ratification", "bolton-nspcc-reunification-model", "care-proceedings-26-weeks"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rule_id=st.sampled_from(_TIMESCALE_RULES), amounts=st.lists(st.integers(1, 40), min_size=4, max_size=4),
+       unit=st.sampled_from(["days", "weeks", "months", "years"]))
+def test_every_timescale_states_only_the_numbers_its_yaml_holds(book, rule_id, amounts, unit):
+    rule = book.rule(rule_id)
+    periods = {name: Period(amount=a, unit=unit) for name, a in zip(sorted(rule.periods), amounts)}
+    custom = _with(book, rule_id, **periods)
+    facts = SimpleNamespace(looked_after_from=d("2026-03-02"), placement_date=d("2026-03-10"),
+                            care_proceedings_issued_on=d("2026-03-05"), proceedings_extension_weeks=[],
+                            residential_permanence_plan=True, reunification_being_assessed=True,
+                            permanence_meetings_held=[], permanent_placement_secured_on=None)
+    reviews = compute_reviews(custom, facts.looked_after_from, [], 3)
+    res = evaluate(custom, custom.rule(rule_id), Anchors(facts, reviews), d("2026-03-03"))
+    assert res.outcome == "computed"
+    for name, period in periods.items():
+        if name != "max_extension":  # read only to check the facts' extensions
+            assert describe_period(period) in " ".join([res.summary, *res.reasons]), name
+    # every number said (besides dates, the quoted passage, the law's own statement and a day count)
+    said = " ".join([res.summary, *res.reasons[1:]] + [x.basis for x in res.dates])
+    said = re.sub(r"\d{1,2} \w+ \d{4}|\d+ days (?:earlier|later) than|reg\. \d+|the first review|day \d+", "", said)
+    assert set(re.findall(r"\b\d+\b", said)) <= {str(p.amount) for p in periods.values()} | {"20"}  # 20: the statute's first review
