@@ -158,6 +158,10 @@ def bind_rule(rule: Rule, where: str, corpus: Corpus, texts: DocumentTexts, loca
             for name, quote in ([("quote", values.quote)] if values.quote else []) + list(values.passages.items()):
                 if _find(texts, corpus.by_id(doc_id), quote, where, f"versions.{doc_id}.{name}", problems) is None:
                     problems.append(_not_found(where, f"versions.{doc_id}.{name}", doc_id, quote))
+    if rule.quote and doc.id in rule.versions and rule.versions[doc.id].quote:
+        # the base values belong to an older version: their quote must still be in one of them
+        if not any(_find(texts, v, rule.quote, where, "quote", problems) for v in corpus.family_versions(rule.family or "")):
+            problems.append(_not_found(where, "quote", rule.family or "", rule.quote))
     quote_at = _find(texts, doc, bound.quote or "", where, "quote", problems)
     home = doc
     if quote_at is None and not rule.version and doc.id not in rule.versions:

@@ -117,3 +117,19 @@ def test_with_the_new_versions_values_the_rule_computes_six_weeks(settings):
     assert {d["key"]: d["date"] for d in ppm["dates"]} == {"luton_ppm_1": "2026-04-13"}
     assert "then every 6 weeks" in ppm["summary"] and "4 week" not in " ".join(ppm["reasons"])
     assert ppm["citations"][0]["document_id"] == "luton-v57" and NEW in ppm["citations"][0]["quote"]
+
+
+def test_the_older_versions_values_are_still_checked(settings):
+    from assistant.rules.rulebook import RulebookError
+
+    rules_file = settings.resolve(settings.corpus_dir) / "rules" / "local_meetings.yaml"
+    data = yaml.safe_load(rules_file.read_text(encoding="utf-8"))
+    rule = next(r for r in data["rules"] if r["id"] == PPM)
+    new_quote = rule["quote"].replace("4 weeks", "6 weeks").replace("4\nweekly", "6\nweekly").replace("4 weekly", "6 weekly")
+    rule["versions"] = {"luton-v57": {"quote": new_quote}}
+    rule["quote"] = rule["quote"].replace("4 weeks", "5 weeks")  # in no version of the document
+    rules_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(settings)
+    assert len(info.value.problems) == 1, info.value.problems
+    assert f"rule '{PPM}'" in info.value.problems[0] and "quote: quote not found" in info.value.problems[0]
