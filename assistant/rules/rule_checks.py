@@ -89,6 +89,26 @@ def _applicants_problems(rule: Rule) -> list[str]:
     return out
 
 
+def _cycles(rules: Mapping[str, Rule]) -> list[str]:
+    """Rules that count, through other rules' dates, from their own: they could never be computed."""
+    timed = {i: r for i, r in rules.items() if r.timescale}
+    producer = {d.key: i for i, r in timed.items() for d in r.timescale.dates}  # type: ignore[union-attr]
+    needs = {i: {producer[d.anchor] for d in r.timescale.dates if producer.get(d.anchor, i) != i}  # type: ignore[union-attr]
+             for i, r in timed.items()}
+    out = []
+    for start in timed:
+        seen, todo = set(), list(needs[start])
+        while todo:
+            cur = todo.pop()
+            if cur == start:
+                out.append(start)
+                break
+            if cur not in seen:
+                seen.add(cur)
+                todo += needs[cur]
+    return out
+
+
 def check_evaluable(rules: Mapping[str, Rule], sources: Mapping[str, str], requirements: Mapping,
                     rules_dir: Path) -> list[str]:
     problems: list[str] = []
@@ -114,4 +134,7 @@ def check_evaluable(rules: Mapping[str, Rule], sources: Mapping[str, str], requi
         elif rule_id not in requirements:
             problems.append(f"{where}: no evaluator computes this rule: give it a 'timescale' or an "
                             f"'applicants' block")
+    for rule_id in _cycles(rules):
+        problems.append(f"{sources[rule_id]}: rule {rule_id!r}: timescale.dates: its anchors lead back to its own "
+                        f"dates through other rules, so it can never be computed")
     return problems

@@ -191,9 +191,16 @@ def evaluate(book: Rulebook, rule: Rule, anchors: Anchors, today: date | None) -
     return b.build("computed", f"{b.who}: {words}{then}{compared}.")
 
 
-def _depends_on_others(rule: Rule, keys: set[str]) -> bool:
-    own = {d.key for d in rule.timescale.dates}  # type: ignore[union-attr]
-    return any(d.anchor in keys - own for d in rule.timescale.dates)  # type: ignore[union-attr]
+def _in_dependency_order(rules: list[Rule]) -> list[Rule]:
+    """Rules after the rules whose dates they count from (a stable topological order)."""
+    producer = {d.key: r.id for r in rules for d in r.timescale.dates}  # type: ignore[union-attr]
+    needs = {r.id: {producer[d.anchor] for d in r.timescale.dates  # type: ignore[union-attr]
+                    if d.anchor in producer and producer[d.anchor] != r.id} for r in rules}
+    done: list[Rule] = []
+    while len(done) < len(rules):
+        ready = [r for r in rules if r not in done and needs[r.id] <= {x.id for x in done}]
+        done += ready or [r for r in rules if r not in done]  # a cycle: refused at start-up (rule_checks)
+    return done
 
 
 def evaluate_timescales(book: Rulebook, facts: object, reviews: list[ReviewDue], today: date | None,
@@ -204,8 +211,7 @@ def evaluate_timescales(book: Rulebook, facts: object, reviews: list[ReviewDue],
     is still computed when another one counts from it, but not shown.
     """
     rules = book.evaluated("timescale")
-    keys = {d.key for r in rules for d in r.timescale.dates}  # type: ignore[union-attr]
-    ordered = sorted(rules, key=lambda r: _depends_on_others(r, keys))
+    ordered = _in_dependency_order(rules)
     anchors = Anchors(facts, reviews)
     wanted = set(topics) if topics is not None else None
     results: dict[str, RuleResult] = {}

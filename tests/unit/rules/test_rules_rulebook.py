@@ -195,3 +195,14 @@ def test_applicant_lists_no_evaluator_can_compute_are_start_up_errors(tmp_path, 
     _edit(rules / "eligibility.yaml", "wigan-2026-sgo-applicants", **changes)
     problems = _problems(rules, rules_settings)
     assert any("eligibility.yaml" in p and "'wigan-2026-sgo-applicants'" in p and expected in p for p in problems), problems
+
+
+def test_timescales_counting_from_each_other_in_a_circle_are_refused(tmp_path, rules_settings):
+    rules = _copy_rules(tmp_path, rules_settings)
+    # Bolton's meeting counts from Bolton's review; make the review count from the meeting
+    _edit(rules / "review_timescales.yaml", "bolton-second-review-13-weeks", timescale={
+        "topic": "second_review", "dates": [{"key": "bolton_second_review", "label": "Second review",
+                                             "anchor": "bolton_ppm", "period": "second_review"}]})
+    problems = _problems(rules, rules_settings)
+    circular = [p for p in problems if "lead back to its own dates" in p]
+    assert len(circular) == 2 and any("'bolton-permanence-planning-meeting'" in p for p in circular)
