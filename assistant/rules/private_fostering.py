@@ -9,8 +9,8 @@ private foster carer must tell the local authority at least six weeks before the
 arrangement begins, or immediately if it begins sooner (Children (Private Arrangements
 for Fostering) Regulations 2005, reg. 3).
 
-Bolton's text applies the Private Fostering Regulations to arrangements "for a period of
-over 28 days": shown as Bolton's own result, with the gap at exactly 28 days stated.
+A council's own wording (a ``definition`` block, e.g. Bolton's "for a period of over 28
+days") is shown as that council's result beside the statute's, with any gap stated.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from assistant.rules.rulebook import Rulebook
 from assistant.rules.scope import Scope
 
 PF = "private-fostering"
-BOLTON_PF = "bolton-private-fostering"
 RELATIVE = "relative-definition"
 
 
@@ -152,26 +151,29 @@ def statute_result(book: Rulebook, f: PrivateFosteringFacts, today: date) -> Rul
 
 def local_wording_result(book: Rulebook, rule_id: str, f: PrivateFosteringFacts, today: date,
                          statute: RuleResult) -> RuleResult:
-    """A council's "over N days" wording, beside the statute's "N days or more" (both from the YAML)."""
+    """A council's wording ("over N days"), beside the statute's "N days or more" (both from the YAML)."""
     b = ResultBuilder(book, "private_fostering", rule_id)
-    local = book.period(rule_id, "duration")
+    wording = book.rule(rule_id).definition
+    assert wording is not None
+    over = wording.threshold == "over"
+    local = book.period(rule_id, wording.period)
     threshold = local.amount
     age = _check_age(book, f, today)
     carer = _check_carer(f)
-    dur_ok, dur_reason, dur_missing, reached = _check_duration(f, today, threshold, over=True)
+    dur_ok, dur_reason, dur_missing, reached = _check_duration(f, today, threshold, over=over)
     outcome, missing = _combine([age, carer, (dur_ok, dur_reason, dur_missing)])
     b.missing.extend(missing)
     b.reasons.append(b.said(rule_id))
     b.reasons.append(f"Duration on {b.who}'s wording: {dur_reason}")
     if outcome != statute.outcome:
         law = book.period(PF, "duration")
+        said = f"over {describe_period(local)}" if over else f"{describe_period(local)} or more"
         b.reasons.append(f"This differs from the statute ({statute.outcome.replace('_', ' ')}): s.66 counts "
-                         f"{describe_period(law)} or more, {b.who}'s text over {describe_period(local)}; "
-                         f"the statute decides.")
-    words = f"{b.who}'s wording (over {describe_period(local)})"
+                         f"{describe_period(law)} or more, {b.who}'s text {said}; the statute decides.")
+    words = f"{b.who}'s wording ({f'over {describe_period(local)}' if over else f'{describe_period(local)} or more'})"
     if reached is not None and outcome != "does_not_apply":
         b.date(f"{rule_id.replace('-', '_')}_over", f"Arrangement is over the period in {b.who}'s wording",
-               reached, f"day {threshold + 1} counted from {fmt(f.arrangement_start)}", relation="from")
+               reached, f"day {threshold + 1 if over else threshold} counted from {fmt(f.arrangement_start)}", relation="from")
     summary = {"applies": f"Within {words}.", "does_not_apply": f"Not within {words}.",
                "cannot_tell": f"Cannot tell yet on {words}: " + "; ".join(missing) + "."}[outcome]
     return b.build(outcome, summary)
@@ -180,6 +182,7 @@ def local_wording_result(book: Rulebook, rule_id: str, f: PrivateFosteringFacts,
 def private_fostering(book: Rulebook, facts: PrivateFosteringFacts, today: date, scope: Scope) -> list[RuleResult]:
     statute = statute_result(book, facts, today)
     out = [statute]
-    if scope.wants(book, BOLTON_PF):
-        out.append(local_wording_result(book, BOLTON_PF, facts, today, statute))
+    for rule in book.evaluated("definition", of="private_fostering"):
+        if scope.wants(book, rule.id):
+            out.append(local_wording_result(book, rule.id, facts, today, statute))
     return out

@@ -26,5 +26,4 @@ ENGINE_REQUIREMENTS: dict[str, RuleRequirement] = {
                                           see_also=("parent_leave_sgo",)),
     "relative-definition": _req(),
     "private-fostering": _req(("duration", "age_limit", "age_limit_disabled", "advance_notice")),
-    "bolton-private-fostering": _req(("duration",), ("close_relative",)),
 }

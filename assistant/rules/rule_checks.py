@@ -131,9 +131,12 @@ def check_evaluable(rules: Mapping[str, Rule], sources: Mapping[str, str], requi
             problems += [f"{where}: {p}" for p in _timescale_problems(rule, date_keys)]
         elif rule.applicants:
             problems += [f"{where}: {p}" for p in _applicants_problems(rule)]
+        elif rule.definition:
+            if rule.definition.period not in rule.periods:
+                problems.append(f"{where}: definition.period: {rule.definition.period!r} is not one of the rule's periods")
         elif rule_id not in requirements:
-            problems.append(f"{where}: no evaluator computes this rule: give it a 'timescale' or an "
-                            f"'applicants' block")
+            problems.append(f"{where}: no evaluator computes this rule: give it a 'timescale', an "
+                            f"'applicants' or a 'definition' block")
     for rule_id in _cycles(rules):
         problems.append(f"{sources[rule_id]}: rule {rule_id!r}: timescale.dates: its anchors lead back to its own "
                         f"dates through other rules, so it can never be computed")

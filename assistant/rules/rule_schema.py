@@ -1,8 +1,9 @@
 """The shape of a rule in ``policies_corpus/rules/*.yaml``, checked field by field at start-up.
 
 A council rule is data: the document family it rests on, the verbatim passage, its
-periods, and either a ``timescale`` (dates counted from an anchor) or an ``applicants``
-list (routes to applying for an order over the statute's route predicates). The generic
+periods, and a ``timescale`` (dates counted from an anchor), an ``applicants`` list
+(routes to applying for an order over the statute's route predicates) or its own
+wording of a statutory ``definition``. The generic
 evaluators (``timescales.py``, ``applicant_lists.py``) compute every rule that has one;
 statutory rules are computed by the statute's own modules (``requirements.py`` names
 them). Anything else would load and never be computed, so it is a start-up error.
@@ -154,6 +155,16 @@ class Applicants(BaseModel):
     parent_excluded: str | None = Field(None, description="Passage key saying a parent may not apply")
 
 
+class Definition(BaseModel):
+    """A council's own wording of a statutory definition, evaluated beside the statute's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    of: Literal["private_fostering"]
+    period: str = Field(description="The rule's period the wording counts")
+    threshold: Literal["over", "or_more"] = Field(description="'over N days' or 'N days or more'")
+
+
 class VersionValues(BaseModel):
     """What one version of the document says, where it differs from the rule's base values."""
 
@@ -184,6 +195,7 @@ class Rule(BaseModel):
     see_also: list[Passage] = Field(default_factory=list)
     timescale: Timescale | None = None
     applicants: Applicants | None = None
+    definition: Definition | None = None
     notes: list[str] = Field(default_factory=list)
     # set by the loader: the document version the rule is evaluated against
     document_id: str | None = Field(None, exclude=True)
@@ -200,8 +212,8 @@ class Rule(BaseModel):
         else:
             if not self.family or not (self.quote or self.versions):
                 raise ValueError("a local policy rule needs family and the verbatim quote it rests on")
-        if self.timescale and self.applicants:
-            raise ValueError("a rule is a timescale or a list of applicants, not both")
+        if sum(x is not None for x in (self.timescale, self.applicants, self.definition)) > 1:
+            raise ValueError("a rule is one of a timescale, a list of applicants or a definition")
         return self
 
     def period_names(self) -> set[str]:

@@ -206,3 +206,19 @@ def test_timescales_counting_from_each_other_in_a_circle_are_refused(tmp_path, r
     problems = _problems(rules, rules_settings)
     circular = [p for p in problems if "lead back to its own dates" in p]
     assert len(circular) == 2 and any("'bolton-permanence-planning-meeting'" in p for p in circular)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"definition": None}, "no evaluator computes this rule"),
+        ({"definition": {"of": "private_fostering", "period": "length", "threshold": "over"}},
+         "definition.period: 'length' is not one of the rule's periods"),
+        ({"definition": {"of": "adoption", "period": "duration", "threshold": "over"}}, "definition.of"),
+    ],
+)
+def test_a_councils_wording_of_a_definition_is_checked(tmp_path, rules_settings, changes, expected):
+    rules = _copy_rules(tmp_path, rules_settings)
+    _edit(rules / "eligibility.yaml", "bolton-private-fostering", **changes)
+    problems = _problems(rules, rules_settings)
+    assert any("'bolton-private-fostering'" in p and expected in p for p in problems), problems
