@@ -183,6 +183,32 @@ def test_a_new_version_that_changes_one_sentence_is_stale_gold_not_a_regression(
     assert order == sorted(order)
     assert "within 6 weeks of them entering" in body and "luton → luton-v57" in body
 
+    # `permanence gold fix-stale RUN` writes the suggested edits; only those lines change
+    gold_dir = settings.resolve(settings.gold_dir)
+    before_files = {f.name: f.read_text(encoding="utf-8") for f in gold_dir.glob("*.yaml")}
+    for key, value in (("CORPUS_DIR", settings.corpus_dir), ("DATA_DIR", settings.data_dir), ("GOLD_DIR", settings.gold_dir)):
+        monkeypatch.setenv(f"PERMANENCE_{key}", str(value))
+    get_settings.cache_clear()
+    try:
+        res = runner.invoke(app, ["gold", "fix-stale", str(out_dir)])
+        assert res.exit_code == 0, res.output
+        assert "edited 2 stale gold items" in res.output
+        luton_yaml = (gold_dir / "luton.yaml").read_text(encoding="utf-8")
+        changed_lines = [(a, b) for a, b in zip(before_files["luton.yaml"].splitlines(), luton_yaml.splitlines()) if a != b]
+        assert len(luton_yaml.splitlines()) == len(before_files["luton.yaml"].splitlines())
+        assert [b.strip() for _, b in changed_lines] == [
+            "- 'within 6 weeks'", "- document_id: luton-v57", 'text: "' + sug["text"] + '"']
+        fixed = {it.id: it for it in load_gold(gold_dir)}["luton-ppm-01"]
+        assert fixed.gold_passages[0].document_id == "luton-v57" and "within 6 weeks" in fixed.gold_passages[0].text
+        assert "within 6 weeks" in fixed.key_facts
+        # and the next run is clean: the gold is current again, nothing regressed
+        res = runner.invoke(app, ["eval", "--engine", "assistant", "-q", "--output", str(root / "run-fixed"),
+                                  "--baseline", str(out_dir), "--thresholds", str(_thresholds(root))])
+        assert res.exit_code == 0, res.output
+        assert res.output.startswith("VERDICT: OK (exit 0)")
+    finally:
+        get_settings.cache_clear()
+
 
 def test_a_removed_sentence_an_answer_needs_is_a_regression_and_exits_1(workspace):
     root, _, base, _ = workspace
