@@ -3,10 +3,14 @@
 - ``gold fix-stale RUN``: write the suggested edits of a run's stale gold into the gold files,
   for review as a diff (``git diff eval/gold``); exit 0 every stale item edited, 1 some left for
   a hand edit (named), 2 the run cannot be read.
+- ``gold from-feedback ID``: a draft gold item from a rated answer (usually a thumbs-down), to
+  be completed by hand: the question and the comment are not copied (either may identify a
+  child); the cited passages come in as candidate gold passages.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -52,3 +56,33 @@ def fix_stale_command(
     if total:
         _out.print(f"review the edits: git diff {target}")
     raise typer.Exit(0 if report.ok else 1)
+
+
+@gold_app.command("from-feedback")
+def from_feedback_command(
+    answer_id: str = typer.Argument(..., help="The rated answer's id (see `permanence feedback`)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the draft here (default: print it)."),
+) -> None:
+    """Draft a gold item from a rated answer, for a QA lead to complete and add to eval/gold/."""
+    import yaml
+
+    from assistant.evaluation.gold_drafts import draft_from_feedback
+    from assistant.services import get_services
+
+    settings = get_settings()
+    services = get_services(settings)
+    reviewed = services.feedback.answer(answer_id)
+    if reviewed is None:
+        _err.print(f"error: no rated answer with id {answer_id!r} (list them with `permanence feedback`)")
+        raise typer.Exit(2)
+    draft = draft_from_feedback(reviewed, services.corpus)
+    text = ("# Draft gold item from feedback: complete every TODO, then move it into a file under eval/gold/.\n"
+            + yaml.safe_dump([draft], sort_keys=False, allow_unicode=True, width=100))
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if output.exists():
+        _err.print(f"error: {output} exists; not overwritten")
+        raise typer.Exit(2)
+    output.write_text(text, encoding="utf-8")
+    _out.print(f"draft written to {output}")
