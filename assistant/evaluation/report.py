@@ -126,9 +126,14 @@ def decision_markdown(run) -> str:
                     lines.append(f"  - key fact `{k['old']}` -> " + (f"`{k['new']}`" if k["new"] else "no rewrite found: edit by hand"))
             else:
                 lines.append(f"  - no suggestion: {sug.get('why') or r['status']}")
+    edited = (d.get("regression") or {}).get("gold_edited") or []
+    if edited:
+        lines.append(f"- gold edited since the baseline (their pass/fail is the gold's, not compared): {', '.join(edited)}")
     lines += ["", "## 3. Policies changed since the baseline", ""]
     if "changed_documents" not in d:
         lines.append("No baseline given: see `permanence diff-versions OLD NEW`.")
+    elif d.get("changed_documents_note"):
+        lines.append(d["changed_documents_note"] + ".")
     elif not d["changed_documents"]:
         lines.append("None.")
     for c in d.get("changed_documents", []):
@@ -398,9 +403,15 @@ def decision_html(run) -> str:
             elif sug.get("section_text"):
                 out.append(f"<details><summary>New section text: {_esc(sug.get('section'))}</summary>"
                            f"<pre>{_esc(sug['section_text'])}</pre></details>")
+    edited = (d.get("regression") or {}).get("gold_edited") or []
+    if edited:
+        out.append(f"<p>Gold edited since the baseline (their pass/fail is the gold's, not compared): "
+                   f"{_esc(', '.join(edited))}</p>")
     out.append("<h2>3. Policies changed since the baseline</h2>")
     if "changed_documents" not in d:
         out.append("<p>No baseline given: see <code>permanence diff-versions OLD NEW</code>.</p>")
+    elif d.get("changed_documents_note"):
+        out.append(f"<p>{_esc(d['changed_documents_note'])}.</p>")
     elif not d["changed_documents"]:
         out.append("<p>None.</p>")
     for c in d.get("changed_documents", []):

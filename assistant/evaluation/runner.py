@@ -108,6 +108,10 @@ def verdict_line(run: "EvalRun") -> str:
     regs = run.regressions
     stale = run.stale
     stale_txt = f"{len(stale)} stale gold item{'s' if len(stale) != 1 else ''}"
+    if code == EXIT_THRESHOLD and not regs:
+        return ("VERDICT: BELOW THRESHOLD (exit 1): " + ", ".join(
+            f"{t.metric} {t.value if t.value is None else round(t.value, 3)} ({'min' if t.direction == 'min' else 'max'} "
+            f"{t.threshold})" for t in fails) + (f"; {stale_txt} listed apart" if stale else ""))
     if code == EXIT_THRESHOLD:
         parts = []
         if regs:
@@ -455,8 +459,12 @@ def run_eval(
             "gold_edited": regression.edited,
             "engines": [asdict(d) for d in regression.engines],
         }
-        data["changed_documents"] = changed_documents(
-            previous.get("documents") or {}, read_snapshot(prev_path.parent), docs)
+        if previous.get("documents"):
+            data["changed_documents"] = changed_documents(previous["documents"], read_snapshot(prev_path.parent), docs)
+        else:  # a run written before runs recorded their documents: say so rather than list every policy as new
+            data["changed_documents"] = []
+            data["changed_documents_note"] = ("the baseline run did not record its documents (written before lineage): "
+                                              "see `permanence diff-versions OLD NEW`")
 
     data["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
     out_dir = output or settings.resolve(settings.data_dir) / "eval-runs" / datetime.now().strftime("%Y%m%d-%H%M%S")

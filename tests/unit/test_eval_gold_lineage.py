@@ -92,3 +92,23 @@ def test_key_fact_edits_only_for_facts_the_new_text_no_longer_states():
     # a pattern the changed words do not appear in literally is flagged for a hand edit
     assert key_fact_edits([r"\d+ weeks"], "plan within 4 weeks", "plan by the second review") == [
         {"old": r"\d+ weeks", "new": None}]
+
+
+def test_policies_changed_since_the_baseline_per_family():
+    from assistant.evaluation.document_changes import changed_documents, document_records
+
+    before = docs(CorpusDocument("pol", "fam", "current", V1, SECTIONS), CorpusDocument("other", "o", "current", "Same."))
+    records = document_records(before)
+    # a new version beside the old one, the other policy untouched
+    now = docs(OLD_V, NEW_V, CorpusDocument("other", "o", "current", "Same."))
+    (change,) = changed_documents(records, before, now)
+    assert (change["family"], change["old"], change["new"], change["change"]) == ("fam", "pol", "pol-v2", "new version")
+    assert [c["path_b"] for c in change["diff"]["changed"]] == ["Planning"] and "6 weeks" in change["diff"]["changed"][0]["diff"]
+    # an edit in place: the old text comes from the baseline's snapshot
+    edited = docs(CorpusDocument("pol", "fam", "current", V2, SECTIONS), CorpusDocument("other", "o", "current", "Same."))
+    (change,) = changed_documents(records, before, edited)
+    assert change["change"] == "edited in place" and change["diff"]["changed"]
+    # without the baseline's texts the change is still named, with a pointer instead of a diff
+    (change,) = changed_documents(records, {}, edited)
+    assert change["diff"] is None and "diff-versions" in change["note"]
+    assert changed_documents(records, before, before) == []

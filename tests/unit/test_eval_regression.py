@@ -122,6 +122,7 @@ def test_exit_codes():
     assert EvalRun(Path("."), {"stale": [{"id": "x"}]}, [bad]).exit_code == EXIT_THRESHOLD
     assert EvalRun(Path("."), {"stale": []}, [ok]).verdict.startswith("VERDICT: OK (exit 0)")
     assert EvalRun(Path("."), {"stale": [{"id": "x"}]}, [ok]).verdict.startswith("VERDICT: STALE GOLD ONLY (exit 3)")
+    assert EvalRun(Path("."), {"stale": []}, [bad]).verdict == "VERDICT: BELOW THRESHOLD (exit 1): hit_at_5 0.9 (min 0.95)"
     # a genuine regression against the baseline exits 1 even with every threshold met
     from assistant.evaluation.regression import EngineDiff, Regression
 
