@@ -444,7 +444,7 @@ def report_html(run, md: str) -> str:
         "code{background:#f3f3f3;padding:0 3px}blockquote{color:#555;border-left:3px solid #ccc;margin:0;padding-left:1em}"
         ".verdict{font-size:1.2em;font-weight:bold;padding:.6em;border-radius:4px}.ok{background:#e6f4ea}"
         ".bad{background:#fde7e9}.stale{background:#fff4d6}blockquote.new{border-left-color:#2a7}"
-        "table.side td{vertical-align:top;text-align:left;width:50%}pre{white-space:pre-wrap;font-size:.85em}"
+        "table.side td,table.side th{vertical-align:top;text-align:left;width:50%}pre{white-space:pre-wrap;font-size:.85em}"
     )
     return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Evaluation {html.escape(run.data['created'])}"
             f"</title><style>{style}</style></head><body>{body}</body></html>")
