@@ -132,6 +132,8 @@ def gaps(
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
     limit: int = typer.Option(100, help="How many, most recent first"),
     authority: str | None = typer.Option(None, "--authority", "-a"),
+    summary: bool = typer.Option(False, "--summary", help="Group refusals by reason code and nearest section"),
+    since: str | None = typer.Option(None, "--since", help="With --summary: only refusals on or after YYYY-MM-DD"),
 ) -> None:
     """Questions the assistant refused: possible gaps in the policies, for QA leads."""
     from assistant.corpus import UnknownAuthority
@@ -142,6 +144,11 @@ def gaps(
     except UnknownAuthority as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    if summary or since:
+        from assistant.commands.qa_review_commands import print_gap_summary
+
+        print_gap_summary(services, since=since, authority=full, as_json=as_json)
+        return
     records = services.gaps.list(limit=limit, authority=full)
     if as_json:
         sys.stdout.write(json.dumps([r.model_dump() for r in records], indent=2) + "\n")

@@ -1,10 +1,13 @@
 """CLI: ``permanence eval`` (gold set through the assistant and the baselines) and
 ``permanence diff-versions`` (section-by-section diff of two policy versions).
 
-Exit codes of ``eval``: 0 every threshold met and the gold is current; 1 a metric is below
-its threshold (``eval/thresholds.yaml``, ``--fail-under`` overrides); 2 bad usage (unknown
-engine or kind, malformed gold set, missing baseline run, no index); 3 stale gold: gold
-passages that are no longer in the corpus (the report lists them apart from regressions).
+Exit codes of ``eval``: 0 every threshold met, no regression and the gold is current; 1 a
+metric is below its threshold (``eval/thresholds.yaml``, ``--fail-under`` overrides) or, with
+``--baseline``, an item whose gold is unchanged went from pass to fail (a genuine regression);
+2 bad usage (unknown engine or kind, malformed gold set, missing baseline run, no index); 3 only
+stale gold: gold passages no longer verbatim in the current version of their policy (listed
+apart with a suggested edit, never counted as regressions). The first line printed (and the
+first line of summary.md and report.html) is the verdict that says which.
 """
 
 from __future__ import annotations
@@ -119,6 +122,7 @@ def print_summary(run) -> None:
     from assistant.evaluation.report import HEADLINE, fmt
 
     d = run.data
+    _out.print(run.verdict, markup=False, highlight=False, soft_wrap=True)  # one line, for scripts
     cols = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("citation_precision", "cite P"), ("citation_recall", "cite R"), ("key_fact_recall", "facts"),
             ("unsupported_rate", "unsupp"), ("refusal_accuracy", "refuse"), ("false_refusal_rate", "false ref"),
             ("rule_exact", "rules"), ("pass_rate", "pass"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms")]
@@ -142,7 +146,8 @@ def print_summary(run) -> None:
         _out.print(f"LLM judge ({j['model']}, not a gate): {name} mean {fmt(j['mean'])} over {j['judged']} answers"
                    + (f", {j['errors']} errors" if j["errors"] else ""))
     if run.stale:
-        _out.print(f"[yellow]stale gold ({len(run.stale)} items):[/yellow] " + ", ".join(s["id"] for s in run.stale))
+        _out.print(f"[yellow]stale gold ({len(run.stale)} items):[/yellow] " + ", ".join(s["id"] for s in run.stale)
+                   + f"  (suggested edits: permanence gold fix-stale {run.path})", highlight=False)
     if run.regression is not None:
         for e in d["regression"]["engines"]:
             if e["pass_to_fail"] or e["fail_to_pass"] or e["stale_pass_to_fail"]:

@@ -74,12 +74,22 @@ def locate(text: str, passage: str) -> tuple[int, int] | None:
 
 
 class GoldPassage(BaseModel):
-    """A verbatim span of one policy document that a correct answer must cite."""
+    """A verbatim span of one policy that a correct answer must cite.
+
+    ``document_id`` is the version the passage was written against; the passage belongs to
+    that document's FAMILY (every version of one policy, from the manifest) and is looked up
+    in the family's current version, so a new version of a policy does not make every item
+    point at a superseded document. ``family`` names the family explicitly, for a passage
+    whose document has left the manifest. ``pinned`` keeps the passage on its own version:
+    for questions about a superseded version on purpose ("in the 2021 strategy").
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     document_id: str
     text: str = Field(min_length=8)
+    family: str | None = Field(None, description="Document family; default: the manifest's family of document_id")
+    pinned: bool = Field(False, description="Always look the passage up in document_id itself, never a newer version")
 
 
 class RuleSpec(BaseModel):
@@ -210,7 +220,9 @@ def _read_raw(gold_dir: Path) -> tuple[list[tuple[str, dict]], list[str]]:
             if not isinstance(entry, dict):
                 problems.append(f"{name}: entry #{i + 1} is not a mapping")
                 continue
-            raw.append((name, {**entry, "split": split}))
+            # the path under the gold folder (test/ stays distinct) is what `permanence gold
+            # fix-stale` edits
+            raw.append((path.relative_to(gold_dir).as_posix(), {**entry, "split": split}))
     return raw, problems
 
 

@@ -28,6 +28,7 @@ from assistant.conversation.follow_ups import Resolution, resolve
 from assistant.conversation.sessions import SessionStore, Turn
 from assistant.corpus import Corpus
 from assistant.retrieval.hybrid_retriever import HybridRetriever, Retrieval
+from assistant.server.feedback.feedback_service import answer_details
 from assistant.settings import Settings
 from assistant.understanding.frame import NOT_POLICY_TEXT, QuestionFrame, read_frame
 
@@ -98,7 +99,7 @@ class AskService:
                 Turn(req.question, resolution_question, tuple(authorities), resp.answer_id, resp.refused),
             )
             if self.feedback is not None:
-                self.feedback.register_answer(resp.answer_id, resp.engine, resp.refused)
+                self.feedback.register_answer(resp.answer_id, resp.engine, resp.refused, answer_details(resp))
             if self.settings.log_full_text:
                 log.info("ask q=%r refused=%s answer=%r", req.question, resp.refused, resp.answer)
             else:
@@ -116,7 +117,7 @@ class AskService:
                 f"It covers: {', '.join(self.corpus.authorities)}."
             )
         if reason:
-            self._record_gap(req.question, authority, reason, [])
+            self._record_gap(req.question, authority, reason, self._nearest_anywhere(req.question))
             resp = AskResponse(
                 answer=text,
                 refused=True,
@@ -240,6 +241,15 @@ class AskService:
             "document_ids": list(a.scope.document_ids) if a.scope.document_ids else None,
             "expanded_with": list(retrieval.expansion.added),
         }
+
+    def _nearest_anywhere(self, question: str) -> list[NearestSection]:
+        """Nearest sections in all authorities for a question declined before retrieval (a council
+        the corpus does not hold, off-topic, hostile): the gap log must point a QA lead somewhere."""
+        try:
+            return nearest_sections(self.retriever.retrieve(question, authority=None), self.corpus)
+        except Exception:  # the log must never cost the user the answer
+            log.exception("could not find the nearest sections of a declined question")
+            return []
 
     def _record_gap(self, question: str, authority: str | None, reason: str, nearest: list[NearestSection]) -> None:
         try:

@@ -1,10 +1,15 @@
-"""POST /feedback: a rating (up/down) and optional comment for one answer id."""
+"""POST /feedback: a rating (up/down) and optional comment for one answer id.
+GET /feedback: rated answers for the QA lead, newest first, with what each answer cited and
+counts per document and section (never the question or answer text)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from datetime import date
 
-from assistant.server.feedback.feedback_service import FeedbackRecord, FeedbackRequest, UnknownAnswer
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from assistant.server.feedback.feedback_service import FeedbackRecord, FeedbackRequest, FeedbackReview, Rating, UnknownAnswer
+from assistant.server.qa_access import require_qa_lead
 from assistant.server.security import require_api_key, settings_of
 from assistant.services import get_services
 
@@ -17,3 +22,14 @@ def feedback(body: FeedbackRequest, request: Request) -> FeedbackRecord:
         return get_services(settings_of(request)).feedback.submit(body)
     except UnknownAnswer as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+
+@router.get("/feedback", response_model=FeedbackReview, dependencies=[Depends(require_qa_lead)])
+def review_feedback(
+    request: Request,
+    since: date | None = Query(None, description="Only ratings on or after this date (YYYY-MM-DD)"),
+    rating: Rating | None = Query(None, description="up or down"),
+    limit: int = Query(200, ge=1, le=1000),
+) -> FeedbackReview:
+    return get_services(settings_of(request)).feedback.list_feedback(
+        since=since.isoformat() if since else None, rating=rating, limit=limit)
