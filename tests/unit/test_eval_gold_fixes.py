@@ -14,7 +14,8 @@ from assistant.settings import REPO_ROOT
 pytestmark = pytest.mark.unit
 
 OLD = ("There is an expectation that a child's case is considered at a Permanency Planning Meeting within 4 weeks "
-       "of them entering Local Authority Care and then reviewed at 4 weekly intervals")
+       "of them entering Local Authority Care and then reviewed at 4 weekly intervals (unless otherwise required by "
+       "care plan for the child and court timescale) until such time as the child's permanent placement is secured.")
 NEW = OLD.replace("within 4 weeks", "within 6 weeks")
 
 
