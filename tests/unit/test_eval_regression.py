@@ -144,3 +144,17 @@ def test_thresholds_on_metrics_the_selected_kinds_cannot_produce_are_not_applica
     # an applicable metric that the engine failed to produce fails
     res = check_thresholds({"assistant": {}}, {"min": {"hit_at_5": 0.5}}, {}, "assistant", applicable_metrics(ITEMS))
     assert not res[0].ok
+
+
+def test_each_split_is_gated_by_its_own_block():
+    from assistant.evaluation.runner import check_split_thresholds
+
+    dev = next(i for i in ITEMS if not i.must_refuse).model_copy(update={"split": "dev"})
+    test = dev.model_copy(update={"id": "t-x", "split": "test"})
+    engines = {"assistant": {"by_split": {"dev": {"pass_rate": 0.9}, "test": {"pass_rate": 0.5}}}}
+    cfg = {"dev": {"min": {"pass_rate": 0.8}}, "test": {"min": {"pass_rate": 0.6}}}
+    res = {(t.split, t.metric): t for t in check_split_thresholds(engines, cfg, {}, "assistant", [dev, test])}
+    assert res[("dev", "pass_rate")].ok and not res[("test", "pass_rate")].ok
+    # legacy files: top-level min/max gate the dev split only
+    res = check_split_thresholds(engines, {"min": {"pass_rate": 0.8}}, {}, "assistant", [dev, test])
+    assert [(t.split, t.ok) for t in res] == [("dev", True)]
