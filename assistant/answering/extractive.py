@@ -17,7 +17,7 @@ from assistant.answering.document_texts import DocumentTexts
 from assistant.answering.gap_log import NearestSection
 from assistant.answering.gate import Quote, answers, covers_subject, refusal_reason
 from assistant.answering.passages import Unit, units_in
-from assistant.answering.spans import extend
+from assistant.answering.spans import extend, join
 from assistant.answering.unit_vectors import UnitVectors, unit_embed_text, unit_vector_dir
 from assistant.components.embedding.embedding_component import get_embedder
 from assistant.answering.versions import framing as version_framing
@@ -216,6 +216,23 @@ class ExtractiveEngine:
             out[doc_id] = sorted(grown, key=lambda c: c.unit.start)
         return out
 
+    def joined(self, chosen: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+        """Quotes of one paragraph that nearly touch become one quote (``spans.join``)."""
+        out: dict[str, list[Candidate]] = {}
+        for doc_id, picked in chosen.items():
+            merged: list[Candidate] = []
+            for c in sorted(picked, key=lambda c: c.unit.start):
+                prev = merged[-1] if merged else None
+                got = self.texts.for_chunk(c.chunk.chunk) if prev is not None else None
+                unit = join(prev.unit, c.unit, got[1]) if prev is not None and got is not None else None
+                if prev is not None and got is not None and unit is not None:
+                    merged[-1] = Candidate(doc_id, unit, got[0][unit.start : unit.end], max(prev.lexical, c.lexical),
+                                           max(prev.score, c.score), prev.chunk)
+                else:
+                    merged.append(c)
+            out[doc_id] = merged
+        return out
+
     def gated(
         self, chosen: dict[str, list[Candidate]], frame: QuestionFrame
     ) -> tuple[dict[str, list[Candidate]], str | None]:
@@ -255,6 +272,7 @@ class ExtractiveEngine:
             chosen, reason = self.gated(chosen, frame)
             if reason:
                 return EngineAnswer(answer="", refused=True, refusal_reason=reason)
+        chosen = self.joined(chosen)
         citations: list[Citation] = []
         cited: list[Candidate] = []
         blocks: list[tuple[DocumentMeta, list[str]]] = []

@@ -79,3 +79,15 @@ def extend(unit: Unit, units: list[Unit], text: str) -> Unit:
     if first == last == i:
         return unit
     return Unit("sentence", units[first].start, units[last].end, para=unit.para)
+
+
+def join(a: Unit, b: Unit, units: list[Unit]) -> Unit | None:
+    """One quote for two chosen sentences of the same paragraph with at most one sentence
+    between them (``a`` first), so a point is cited once, not as scattered fragments; None
+    when they belong apart."""
+    if a.kind != "sentence" or b.kind != "sentence" or a.para is None or a.para != b.para or b.start < a.end:
+        return None
+    between = [u for u in units if u.start >= a.end and u.end <= b.start]
+    if len(between) > 1 or b.end - a.start > MAX_QUOTE_CHARS:
+        return None
+    return Unit("sentence", a.start, b.end, para=a.para)
