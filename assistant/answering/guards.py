@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-DeclineReason = Literal["injection", "out_of_domain", "unknown_authority"]
+DeclineReason = Literal["injection", "out_of_domain"]
 
 _INJECTION = [
     r"\bignore\s+(?:(?:all|any|the|your|my|of|these|those)\s+){0,3}(?:previous|prior|above|earlier|preceding|former|system)?\s*(?:instructions?|rules?|prompts?|guidelines?|directions?)",
@@ -54,31 +54,6 @@ _OFF_TOPIC = [
     r"\b(?:universal\s+credit|child\s+benefit|housing\s+benefit|pip\s+claim|mortgage)\b",
 ]
 _OFF_TOPIC_RE = re.compile("|".join(f"(?:{p})" for p in _OFF_TOPIC), re.IGNORECASE)
-
-
-_COUNCIL = re.compile(
-    r"\b([a-z][a-z'\-]+(?:\s+[a-z][a-z'\-]+)?)\s+(?:city\s+|borough\s+|county\s+|metropolitan\s+borough\s+|district\s+)?council\b",
-    re.IGNORECASE,
-)
-_NOT_A_NAME = {
-    "the", "a", "an", "our", "my", "your", "their", "this", "that", "which", "each", "every", "any", "other", "local",
-    "county", "city", "borough", "district", "town", "parish", "same", "another", "whose", "what", "one", "all", "both",
-    "by", "from", "of", "for", "in", "at", "to", "and", "or", "with", "is", "does", "do",
-}
-
-
-def other_council(question: str, known_authorities: list[str]) -> str | None:
-    """A council the question names that is not in the corpus ("Manchester City Council")."""
-    known = {a.split()[0].casefold() for a in known_authorities}
-    for m in _COUNCIL.finditer(question):
-        words = [w for w in m.group(1).split() if w.casefold().strip("'s") not in _NOT_A_NAME]
-        words = [w[:-2] if w.lower().endswith("'s") else w for w in words]
-        if not words:
-            continue
-        name = words[-1]
-        if name.casefold() not in known:
-            return " ".join(words).title()
-    return None
 
 
 def screen(question: str) -> DeclineReason | None:
