@@ -44,10 +44,15 @@ class Settings(BaseSettings):
     gold_dir: Path = Field(REPO_ROOT / "eval" / "gold")
 
     # --- qdrant ----------------------------------------------------------------
-    qdrant_url: str | None = Field(None, description="Qdrant server URL; unset = embedded local mode under data_dir")
+    qdrant_url: str | None = Field(None, description="Qdrant server URL; unset = embedded Qdrant Edge under data_dir/index")
     qdrant_api_key: SecretStr | None = None
     qdrant_timeout_s: float = 10.0
     collection: str = Field("permanence_chunks", description="Alias the service reads; builds go to versioned collections")
+    index_hnsw_min_points: int = Field(
+        200_000, ge=1,
+        description="Embedded index: builds of at least this many points get an HNSW graph (built by ingest); "
+                    "smaller ones are searched exactly, which is about a millisecond at 20,000 points",
+    )
 
     # --- embedding -------------------------------------------------------------
     embedding_model: str = Field(default_factory=_default_model_path)
@@ -107,8 +112,9 @@ class Settings(BaseSettings):
         return self.resolve(self.corpus_dir) / "glossary.yaml"
 
     @property
-    def qdrant_path(self) -> Path:
-        return self.resolve(self.data_dir) / "qdrant"
+    def index_path(self) -> Path:
+        """The embedded index: Edge shards, one per build, and the pointer to the published one."""
+        return self.resolve(self.data_dir) / "index"
 
 
 @lru_cache(maxsize=1)

@@ -78,8 +78,8 @@ def set_manifest(settings: Settings, keep: list[str]) -> None:
 
 
 def point_ids(store: VectorStore) -> set:
-    recs, _ = store.client.scroll(store.live_collection(), limit=10_000, with_payload=False)
-    return {r.id for r in recs}
+    with store.reading() as r:
+        return {rec.id for rec in r.scroll(None, False)}
 
 
 @pytest.fixture
@@ -102,7 +102,11 @@ def test_first_run_then_no_change_run_is_idempotent(corpus_settings):
     assert rebuilt.built and rebuilt.ingested == 3
     assert store.live_collection() != live_before
     assert point_ids(store) == ids_before  # stable chunk ids -> same points
-    assert store.build_collections() == [store.live_collection()]  # the old build was dropped
+    # the build just replaced stays for one more run (a reader may be opening it); older ones go
+    assert store.build_collections() == sorted([live_before, store.live_collection()])
+    newest = store.live_collection()
+    IngestPipeline(corpus_settings).run(progress=False, rebuild=True)
+    assert store.build_collections() == sorted([newest, store.live_collection()])
 
 
 def test_changed_document_alone_is_reembedded(corpus_settings):
@@ -148,9 +152,10 @@ def test_failed_build_leaves_the_previous_index_serving(corpus_settings, monkeyp
     path = corpus_settings.resolve(corpus_settings.corpus_dir) / "alpha.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("one year", "twelve months"), encoding="utf-8")
 
+    real_upsert = VectorStore.upsert
+
     def broken_upsert(self, name, points, batch=256):
-        pts = [p.to_point() for p in points]
-        self.client.upsert(name, pts[:1], wait=True)  # half-written, then the disk fills
+        real_upsert(self, name, list(points)[:1])  # half-written, then the disk fills
         raise OSError("disk full")
 
     monkeypatch.setattr(VectorStore, "upsert", broken_upsert)
