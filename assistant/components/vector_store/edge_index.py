@@ -268,7 +268,7 @@ class EdgeReader:
             return _Handle(name, path)
         except Exception as exc:
             raise IndexUnavailable(f"{path}: cannot open the index build ({one_line(exc)}); "
-                                   "run `permanence ingest` to publish a new one") from None
+                                   "run `permanence ingest --rebuild` to publish a new one") from None
 
     def close(self) -> None:
         with self._lock:

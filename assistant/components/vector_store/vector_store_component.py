@@ -134,6 +134,11 @@ class VectorStore:
         except IndexUnavailable:
             return False
 
+    def serving_build(self) -> str:
+        """The build this process reads now (Edge: opens a newly published one first)."""
+        with self.reading() as r:
+            return r.name
+
     @contextmanager
     def reading(self) -> Iterator[Any]:
         """The published build, held open (Edge) for one operation."""
