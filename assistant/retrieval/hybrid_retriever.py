@@ -12,9 +12,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from assistant.corpus import Corpus, load_corpus
 from assistant.models import RetrievedChunk
@@ -55,10 +55,6 @@ class HybridRetriever:
         self._store = store
         self.corpus = corpus or load_corpus(settings.manifest_path)
         self.glossary = glossary or load_glossary(settings.glossary_path)
-        self._weights: TermWeights | None = None
-        self._weights_build: str | None = None
-        self._weights_lock = threading.Lock()
-        self._refresh: threading.Thread | None = None
 
     @property
     def store(self):
@@ -68,51 +64,15 @@ class HybridRetriever:
             self._store = VectorStore(self.settings)
         return self._store
 
-    @property
+    @cached_property
     def weights(self) -> TermWeights:
-        """Term rarity over every indexed chunk of the corpus's documents (one pass over the index).
-
-        One object for the life of the process (the extractive engine holds it too), its
-        contents refreshed when a new build is published, so words of an edited policy are
-        known to the next answers. The refresh reads the whole build: it runs in a thread,
-        and the request that noticed waits for it at most a second, so a large corpus never
-        stalls answers while it is read."""
-        build = self._serving_build()
-        w = self._weights
-        if w is None:
-            with self._weights_lock:
-                if self._weights is None:
-                    self._weights, self._weights_build = self._term_weights(), build
-                return self._weights
-        if build != self._weights_build:
-            with self._weights_lock:
-                if build != self._weights_build and (self._refresh is None or not self._refresh.is_alive()):
-                    self._refresh = threading.Thread(target=self._refresh_weights, args=(build,), daemon=True,
-                                                     name="term-weights-refresh")
-                    self._refresh.start()
-                refresh = self._refresh
-            if refresh is not None:
-                refresh.join(timeout=1.0)
-        return w
-
-    def _serving_build(self) -> str | None:
-        try:
-            return self.store.serving_build()
-        except Exception:  # nothing indexed yet
-            return None
-
-    def _term_weights(self) -> TermWeights:
+        """Term rarity over every indexed chunk of the corpus's documents (one pass over the index)."""
         try:
             by_doc = self.store.all_chunks()
         except Exception:  # nothing indexed yet: no weights
             by_doc = {}
         # a document not (yet) indexed: weights from the rest
         return TermWeights(c.text for doc in self.corpus.documents for c in by_doc.get(doc.id, []))
-
-    def _refresh_weights(self, build: str | None) -> None:
-        fresh = self._term_weights()
-        self._weights.__dict__.update(fresh.__dict__)
-        self._weights_build = build
 
     def query_terms(self, question: str, expansion: Expansion | None = None) -> tuple[QueryTerms, list[str]]:
         """The question's concepts (glossary entries with all their wordings, other words
