@@ -530,7 +530,8 @@ class IngestPipeline:
 
     def _signature(self) -> str:
         s = self.settings
-        return json.dumps([PIPELINE_VERSION, Path(s.embedding_model).name, s.embedding_max_tokens, s.chunk_max_tokens])
+        return json.dumps([PIPELINE_VERSION, Path(s.embedding_model).name, s.embedding_max_tokens, s.chunk_max_tokens]
+                          + (["int8"] if s.embedding_int8 else []))
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -22,7 +22,8 @@ CACHE_FILE = "embedding_cache.sqlite"
 
 
 def model_key(settings: Settings) -> str:
-    return f"{Path(settings.embedding_model).name}|max_tokens={settings.embedding_max_tokens}"
+    return (f"{Path(settings.embedding_model).name}|max_tokens={settings.embedding_max_tokens}"
+            + ("|int8" if settings.embedding_int8 else ""))
 
 
 class EmbeddingCache:

@@ -451,11 +451,10 @@ class EdgeBuilder:
             try:
                 fd = os.open(path / READERS, os.O_RDONLY | os.O_CREAT, 0o644)
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
+            except OSError:
+                # EWOULDBLOCK: a process still reads it; anything else: leave it. The next ingest retries.
                 if fd is not None:
                     os.close(fd)
-                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-                    continue  # still being read: the next ingest retries
                 continue
             try:
                 shutil.rmtree(path, ignore_errors=True)

@@ -183,12 +183,12 @@ class VectorStore:
             halves = [sorted(h, key=tie_order)[:fetch] for h in r.nearest(reqs, with_payload=False)]
             fused = reciprocal_rank_fusion(halves, fetch)
             payloads = r.payloads([p.id for p in fused])
-        scores = [{}, {}]
-        for i, (req, half) in enumerate(zip(reqs, halves)):
-            scores[0 if req[1] == DENSE else 1] = {p.id: p.score for p in half}
+        scores: dict[str, dict] = {DENSE: {}, SPARSE: {}}
+        for req, half in zip(reqs, halves):
+            scores[req[1]] = {p.id: p.score for p in half}
         for p in fused:
             p.payload = payloads.get(p.id)
-        return _dedupe(fused, k, scores[0], scores[1])
+        return _dedupe(fused, k, scores[DENSE], scores[SPARSE])
 
     @_reread_if_dropped
     def dense_search(self, query: str | list[float] | QueryVectors, k: int | None = None, authority=None,
