@@ -41,7 +41,7 @@ from assistant.components.embedding.embedding_cache import EmbeddingCache
 from assistant.components.embedding.embedding_component import get_embedder
 from assistant.components.sparse.sparse_component import SparseVec, get_sparse_encoder
 from assistant.components.vector_store.edge_index import IndexUnavailable, ingest_lock, new_build_name
-from assistant.components.vector_store.vector_store_component import IndexPoint, VectorStore
+from assistant.components.vector_store.vector_store_component import IndexPoint, VectorStore, document_entry
 from assistant.corpus import Corpus, ManifestError, load_corpus
 from assistant.models import DocumentMeta
 from assistant.settings import Settings
@@ -378,7 +378,11 @@ class IngestPipeline:
             if copied[did] != entry.get("points", copied[did]):
                 raise IngestError(f"{did}: read {copied[did]} points, the index had {entry.get('points')}")
         tick("Saving index", 0, 1)
-        self.store.finish_build(new_name)
+        documents = [document_entry(entry.get("meta") or {"id": did}, entry.get("chunks", 0), copied[did])
+                     for did, entry in keep.items()]
+        documents += [document_entry(src.meta.model_dump(mode="json"), len(plans), counts[src.meta.id])
+                      for src, _, plans in parsed]
+        self.store.finish_build(new_name, documents)
         tick("Saving index", 1, 1)
 
         # docstore files (immutable, named by fingerprint) before the switch, state after it

@@ -186,7 +186,9 @@ class _Handle:
         except BaseException:
             os.close(self._lock_fd)
             raise
-        self.hnsw = _build_info(path).get("hnsw", False)
+        info = _build_info(path)
+        self.hnsw = info.get("hnsw", False)
+        self.documents = info.get("documents")  # what ingest wrote down: no pass over the points
         # A published build never changes, so a payload read once stays right: the
         # passages questions keep hitting are served from here (read them, never change them).
         self.payloads: dict[str, dict] = {}
@@ -288,6 +290,10 @@ class EdgeSearcher:
 
     def make_filter(self, authority: str | None, statuses: Sequence[str] | None, document_ids: Sequence[str] | None):
         return edge_filter(authority, statuses, document_ids)
+
+    def documents(self) -> list[dict] | None:
+        """The build's documents as ingest recorded them (None for a build without the record)."""
+        return self._h.documents
 
     def nearest(self, requests: list[tuple[Any, str, Any, int]], with_payload: bool) -> list[list[Hit]]:
         """Several (vector, using, filter, limit) passes in one batch, each best first."""
@@ -396,8 +402,9 @@ class EdgeBuilder:
 
         return self._open[name].count(qe.CountRequest(exact=True))
 
-    def finish(self, name: str) -> None:
-        """Index (HNSW) when big enough, flush, close, and mark the build complete."""
+    def finish(self, name: str, documents: list[dict] | None = None) -> None:
+        """Index (HNSW) when big enough, flush, close, and mark the build complete, with the
+        list of its documents (so a reader need not scroll every point to list them)."""
         shard = self._open.pop(name)
         path = self.root / SHARDS / name
         try:
@@ -412,7 +419,7 @@ class EdgeBuilder:
         finally:
             shard.close()
         with open(path / COMPLETE, "w", encoding="utf-8") as fh:
-            json.dump({"points": points, "hnsw": hnsw}, fh)
+            json.dump({"points": points, "hnsw": hnsw, "documents": documents}, fh)
             fh.flush()
             os.fsync(fh.fileno())
         _fsync_dir(path)

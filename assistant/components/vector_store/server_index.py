@@ -101,7 +101,7 @@ class ServerIndex:
     def count(self, name: str) -> int:
         return self.client.count(name, exact=True).count
 
-    def finish(self, name: str) -> None:
+    def finish(self, name: str, documents: list[dict] | None = None) -> None:
         """A server indexes in the background; nothing to do before the switch."""
 
     def abandon(self, name: str) -> None:

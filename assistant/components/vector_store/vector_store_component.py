@@ -230,6 +230,14 @@ class VectorStore:
     def _documents_of(self, r) -> list[dict[str, Any]]:
         if self._docs_cache and self._docs_cache[0] == r.name:
             return self._docs_cache[1]
+        recorded = r.documents() if hasattr(r, "documents") else None
+        out = sorted(recorded, key=_doc_order) if recorded is not None else self.scan_documents(r)
+        self._docs_cache = (r.name, out)
+        return out
+
+    @staticmethod
+    def scan_documents(r) -> list[dict[str, Any]]:
+        """The documents of a build from its points (one pass; what ingest records, checked)."""
         docs: dict[str, dict[str, Any]] = {}
         chunk_ids: dict[str, set[str]] = {}
         for rec in r.scroll(None, ["document_id", "authority", "title", "version", "status", "id", "date",
@@ -249,9 +257,7 @@ class VectorStore:
             d["points"] = d.get("points", 0) + 1
         for did, d in docs.items():
             d["chunks"] = len(chunk_ids[did])
-        out = sorted(docs.values(), key=lambda d: (d["authority"] or "", d["document_id"] or ""))
-        self._docs_cache = (r.name, out)
-        return out
+        return sorted(docs.values(), key=_doc_order)
 
     def authorities(self) -> list[str]:
         """Indexed authority names, sorted (worked out once per build: each search resolves one)."""
@@ -321,9 +327,10 @@ class VectorStore:
     def count(self, name: str) -> int:
         return self._build.count(name)
 
-    def finish_build(self, name: str) -> None:
-        """Make the build durable (and indexed) before it is published."""
-        self._build.finish(name)
+    def finish_build(self, name: str, documents: list[dict] | None = None) -> None:
+        """Make the build durable (and indexed) before it is published; ``documents`` is what
+        ``list_documents`` will return for it."""
+        self._build.finish(name, documents)
 
     def abandon_build(self, name: str) -> None:
         self._build.abandon(name)
@@ -371,6 +378,17 @@ def reciprocal_rank_fusion(halves: list[list[Hit]], limit: int, k: int = RRF_K) 
                 scores[p.id] = s
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:limit]
     return [Hit(pid, score, first[pid].payload) for pid, score in ranked]
+
+
+def _doc_order(d: dict) -> tuple[str, str]:
+    return d.get("authority") or "", d.get("document_id") or ""
+
+
+def document_entry(meta: dict[str, Any], chunks: int, points: int) -> dict[str, Any]:
+    """One ``list_documents`` row from a manifest entry (as ingest records it per build)."""
+    return {"document_id": meta.get("id"), "authority": meta.get("authority"), "title": meta.get("title"),
+            "version": meta.get("version"), "status": meta.get("status"), "date": meta.get("date"),
+            "source_format": meta.get("source_format"), "points": points, "chunks": chunks}
 
 
 def _chunk(payload: dict[str, Any]) -> Chunk:
