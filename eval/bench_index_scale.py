@@ -45,7 +45,7 @@ def build(src_data: Path, dest_data: Path, n_points: int) -> None:
     import numpy as np
 
     from assistant.components.sparse.sparse_component import SparseVec
-    from assistant.components.vector_store.vector_store_component import VectorStore, point_id
+    from assistant.components.vector_store.vector_store_component import VectorStore, document_entry, point_id
     from assistant.settings import Settings
 
     src = VectorStore(Settings(data_dir=src_data))
@@ -70,7 +70,14 @@ def build(src_data: Path, dest_data: Path, n_points: int) -> None:
     t = time.perf_counter()
     dst.create_collection("bench__scale", 384)
     dst.upsert("bench__scale", rows)
-    dst.finish_build("bench__scale")
+    docs: dict[str, dict] = {}
+    for _, _, _, p in rows:
+        d = docs.setdefault(p["document_id"], {"id": p["document_id"], "authority": p["authority"], "title": p["title"],
+                                               "version": p["version"], "status": p["status"], "date": p.get("date"),
+                                               "source_format": p.get("source_format"), "chunks": set(), "points": 0})
+        d["chunks"].add(p["id"])
+        d["points"] += 1
+    dst.finish_build("bench__scale", [document_entry(d, len(d["chunks"]), d["points"]) for d in docs.values()])
     dst.switch_alias("bench__scale")
     print(f"build of {n_points:,} points: {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
@@ -88,6 +95,8 @@ def child(data: Path, out: Path) -> None:
     imported = _now_mb()
     t0 = time.perf_counter()
     store = VectorStore(settings)
+    store.serving_build()
+    t_open = time.perf_counter()
     docs = store.list_documents()
     t1 = time.perf_counter()
     opened = _now_mb()
@@ -107,7 +116,7 @@ def child(data: Path, out: Path) -> None:
             lat[scope].append((time.perf_counter() - t) * 1000)
     out.write_text(json.dumps({
         "documents": len(docs), "chunks": sum(len(c) for c in chunks.values()), "vocabulary": len(weights.vocabulary),
-        "open_and_list_s": t1 - t0, "read_all_chunks_and_weights_s": t2 - t1,
+        "open_s": t_open - t0, "list_documents_s": t1 - t_open, "read_all_chunks_and_weights_s": t2 - t1,
         "search_p50_ms": {k: float(np.median(v[5:])) for k, v in lat.items()},
         "rss_mb": {"interpreter": base, "after imports": imported, "index open, documents listed": opened,
                    "every chunk read, term weights": with_chunks, "after 120 searches": _now_mb(),
