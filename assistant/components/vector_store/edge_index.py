@@ -295,8 +295,9 @@ class EdgeSearcher:
         """The build's documents as ingest recorded them (None for a build without the record)."""
         return self._h.documents
 
-    def nearest(self, requests: list[tuple[Any, str, Any, int]], with_payload: bool) -> list[list[Hit]]:
-        """Several (vector, using, filter, limit) passes in one batch, each best first."""
+    def nearest(self, requests: list[tuple[Any, str, Any, int]], with_payload: bool | list[str]) -> list[list[Hit]]:
+        """Several (vector, using, filter, limit) passes in one batch, each best first;
+        ``with_payload``: all of it, none, or the named fields."""
         import qdrant_edge as qe
 
         params = qe.SearchParams(exact=not self._h.hnsw)

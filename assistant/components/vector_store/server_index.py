@@ -148,7 +148,7 @@ class ServerSearcher:
             must.append(models.FieldCondition(key="document_id", match=models.MatchAny(any=list(document_ids))))
         return models.Filter(must=must) if must else None
 
-    def nearest(self, requests: list[tuple[Any, str, Any, int]], with_payload: bool) -> list[list[Hit]]:
+    def nearest(self, requests: list[tuple[Any, str, Any, int]], with_payload: bool | list[str]) -> list[list[Hit]]:
         out = []
         for vector, using, flt, limit in requests:
             q = vector if isinstance(vector, list) else models.SparseVector(indices=list(vector.indices),

@@ -180,15 +180,29 @@ class VectorStore:
             # Both halves in one batch, fused here (not by Qdrant's RRF, which breaks ties in
             # another order): each half asks for twice the depth, so points tied at the cut
             # are all there, and is ordered by score then point id before it is cut.
-            halves = [sorted(h, key=tie_order)[:fetch] for h in r.nearest(reqs, with_payload=False)]
+            # Only the chunk id comes with every candidate; whole payloads (the passage text)
+            # are read for the k chunks returned, not for every fused point.
+            halves = [sorted(h, key=tie_order)[:fetch] for h in r.nearest(reqs, with_payload=["id"])]
             fused = reciprocal_rank_fusion(halves, fetch)
-            payloads = r.payloads([p.id for p in fused])
-        scores: dict[str, dict] = {DENSE: {}, SPARSE: {}}
-        for req, half in zip(reqs, halves):
-            scores[req[1]] = {p.id: p.score for p in half}
-        for p in fused:
-            p.payload = payloads.get(p.id)
-        return _dedupe(fused, k, scores[DENSE], scores[SPARSE])
+            scores: dict[str, dict] = {DENSE: {}, SPARSE: {}}
+            for req, half in zip(reqs, halves):
+                scores[req[1]] = {p.id: p.score for p in half}
+            best: dict[str, list] = {}  # chunk id -> [first (best) window, best dense, best sparse]
+            for p in fused:
+                cid = (p.payload or {}).get("id")
+                d, s = scores[DENSE].get(p.id), scores[SPARSE].get(p.id)
+                e = best.get(cid)
+                if e is None:
+                    best[cid] = [p, d, s]
+                    continue
+                if d is not None and (e[1] is None or d > e[1]):
+                    e[1] = d
+                if s is not None and (e[2] is None or s > e[2]):
+                    e[2] = s
+            top = list(best.values())[:k]
+            payloads = r.payloads([e[0].id for e in top])
+        return [RetrievedChunk(chunk=_chunk(payloads[e[0].id]), score=float(e[0].score), dense_score=e[1],
+                               sparse_score=e[2]) for e in top]
 
     @_reread_if_dropped
     def dense_search(self, query: str | list[float] | QueryVectors, k: int | None = None, authority=None,
