@@ -77,7 +77,8 @@ def build(src_data: Path, dest_data: Path, n_points: int) -> None:
                                                "source_format": p.get("source_format"), "chunks": set(), "points": 0})
         d["chunks"].add(p["id"])
         d["points"] += 1
-    dst.finish_build("bench__scale", [document_entry(d, len(d["chunks"]), d["points"]) for d in docs.values()])
+    dst.finish_build("bench__scale", [document_entry(d, len(d["chunks"]), d["points"]) for d in docs.values()],
+                     {str(pid): p["id"] for pid, _, _, p in rows})
     dst.switch_alias("bench__scale")
     print(f"build of {n_points:,} points: {time.perf_counter() - t:.1f} s", file=sys.stderr)
 

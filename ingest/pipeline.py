@@ -382,7 +382,7 @@ class IngestPipeline:
                      for did, entry in keep.items()]
         documents += [document_entry(src.meta.model_dump(mode="json"), len(plans), counts[src.meta.id])
                       for src, _, plans in parsed]
-        self.store.finish_build(new_name, documents)
+        self.store.finish_build(new_name, documents, {str(pid): payload["id"] for pid, _, _, payload in rows})
         tick("Saving index", 1, 1)
 
         # docstore files (immutable, named by fingerprint) before the switch, state after it

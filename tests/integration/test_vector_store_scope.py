@@ -104,8 +104,8 @@ def test_each_half_ranks_every_point_in_scope_as_brute_force_does(store, referen
             assert len(got) == len(want), (q, using)
             for i, (a, b) in enumerate(zip(got, want)):
                 assert abs(a.score - b.score) < TOL * max(1.0, abs(b.score)), (q, using, i, a.score, b.score)
-            assert {p.id for p in got} == {p.id for p in want}, (q, using)
-            exact_ties = [(a.id, b.id) for a, b in zip(got, want) if a.score == b.score and a.id != b.id]
+            assert {str(p.id) for p in got} == {p.id for p in want}, (q, using)
+            exact_ties = [(a.id, b.id) for a, b in zip(got, want) if a.score == b.score and str(a.id) != b.id]
             assert not exact_ties, f"{q} {using}: equal scores in another order: {exact_ties[:3]}"
             ranked += len(got)
             if using == SPARSE:

@@ -49,6 +49,7 @@ SHARDS = "shards"
 READERS = ".readers"
 COMPLETE = ".complete"
 INGEST_LOCK = "ingest.lock"
+CHUNK_IDS = "chunk_ids.json"  # point id -> chunk id, written with the build
 DENSE = "dense"
 SPARSE = "sparse"
 PAYLOAD_INDEXES = ("authority", "document_id", "status")
@@ -147,7 +148,7 @@ def _pointer_signature(root: Path) -> tuple | None:
 
 @dataclass
 class Hit:
-    id: str
+    id: Any  # uuid.UUID from Edge (ordered as its text is), str from a server
     score: float
     payload: dict[str, Any] | None = None
 
@@ -159,10 +160,12 @@ class Rec:
     vector: dict[str, Any] | None = None
 
 
-def tie_order(point) -> tuple[float, str]:
+def tie_order(point) -> tuple[float, Any]:
     """Best first; equal scores (common in the sparse half) by point id, so that a ranking
-    does not depend on how a store happens to hold its points."""
-    return -point.score, str(point.id)
+    does not depend on how a store happens to hold its points. Edge gives ids as
+    ``uuid.UUID``, which order as their canonical text does (fixed-width hex), so both
+    backends order ties alike without converting every id to text."""
+    return -point.score, point.id
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -189,6 +192,11 @@ class _Handle:
         info = _build_info(path)
         self.hnsw = info.get("hnsw", False)
         self.documents = info.get("documents")  # what ingest wrote down: no pass over the points
+        try:  # which chunk each point is a window of, so a search needs no payload to deduplicate
+            raw = json.loads((path / CHUNK_IDS).read_text(encoding="utf-8"))
+            self.chunk_ids: dict | None = {uuid.UUID(k): v for k, v in raw.items()}
+        except (OSError, ValueError):
+            self.chunk_ids = None
         # A published build never changes, so a payload read once stays right: the
         # passages questions keep hitting are served from here (read them, never change them).
         self.payloads: dict[str, dict] = {}
@@ -308,14 +316,22 @@ class EdgeSearcher:
             reqs.append(qe.QueryRequest(limit=limit, query=qe.Query.Nearest(vector, using=using), filter=flt,
                                         with_payload=with_payload, with_vector=False, params=params))
         results = self._h.shard.query_batch(qe.QueryBatchRequest(reqs)) if len(reqs) > 1 else [self._h.shard.query(reqs[0])]
-        return [[Hit(str(p.id), float(p.score), p.payload if with_payload else None) for p in pts] for pts in results]
+        return [[Hit(p.id, float(p.score), p.payload if with_payload else None) for p in pts] for pts in results]
+
+    def chunk_ids(self, ids: list) -> dict:
+        """Point id -> chunk id, from the build's record (or its payloads, for a build without one)."""
+        known = self._h.chunk_ids
+        if known is not None:
+            return {i: known.get(i) for i in ids}
+        return {r.id: (r.payload or {}).get("id")
+                for r in self._h.shard.retrieve(ids, with_payload=["id"], with_vector=False)}
 
     def payloads(self, ids: list[str]) -> dict[str, dict]:
         cache = self._h.payloads
         out = {i: cache[i] for i in ids if i in cache}
         missing = [i for i in ids if i not in out]
         if missing:
-            fresh = {str(r.id): r.payload for r in self._h.shard.retrieve(missing, with_payload=True, with_vector=False)}
+            fresh = {r.id: r.payload for r in self._h.shard.retrieve(missing, with_payload=True, with_vector=False)}
             if len(cache) < PAYLOAD_CACHE_MAX:
                 cache.update(fresh)
             out.update(fresh)
@@ -403,7 +419,7 @@ class EdgeBuilder:
 
         return self._open[name].count(qe.CountRequest(exact=True))
 
-    def finish(self, name: str, documents: list[dict] | None = None) -> None:
+    def finish(self, name: str, documents: list[dict] | None = None, chunk_ids: dict[str, str] | None = None) -> None:
         """Index (HNSW) when big enough, flush, close, and mark the build complete, with the
         list of its documents (so a reader need not scroll every point to list them)."""
         shard = self._open.pop(name)
@@ -419,6 +435,11 @@ class EdgeBuilder:
             shard.flush()
         finally:
             shard.close()
+        if chunk_ids is not None:
+            with open(path / CHUNK_IDS, "w", encoding="utf-8") as fh:
+                json.dump(chunk_ids, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
         with open(path / COMPLETE, "w", encoding="utf-8") as fh:
             json.dump({"points": points, "hnsw": hnsw, "documents": documents}, fh)
             fh.flush()

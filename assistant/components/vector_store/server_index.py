@@ -101,7 +101,7 @@ class ServerIndex:
     def count(self, name: str) -> int:
         return self.client.count(name, exact=True).count
 
-    def finish(self, name: str, documents: list[dict] | None = None) -> None:
+    def finish(self, name: str, documents: list[dict] | None = None, chunk_ids: dict[str, str] | None = None) -> None:
         """A server indexes in the background; nothing to do before the switch."""
 
     def abandon(self, name: str) -> None:
@@ -157,6 +157,9 @@ class ServerSearcher:
                                            with_payload=with_payload).points
             out.append([Hit(str(p.id), float(p.score), p.payload if with_payload else None) for p in pts])
         return out
+
+    def chunk_ids(self, ids: list) -> dict:
+        return {str(r.id): (r.payload or {}).get("id") for r in self.client.retrieve(self.name, ids, with_payload=["id"])}
 
     def payloads(self, ids: list[str]) -> dict[str, dict]:
         return {str(r.id): r.payload for r in self.client.retrieve(self.name, ids, with_payload=True)}

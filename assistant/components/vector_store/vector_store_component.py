@@ -180,16 +180,18 @@ class VectorStore:
             # Both halves in one batch, fused here (not by Qdrant's RRF, which breaks ties in
             # another order): each half asks for twice the depth, so points tied at the cut
             # are all there, and is ordered by score then point id before it is cut.
-            # Only the chunk id comes with every candidate; whole payloads (the passage text)
-            # are read for the k chunks returned, not for every fused point.
-            halves = [sorted(h, key=tie_order)[:fetch] for h in r.nearest(reqs, with_payload=["id"])]
+            # No payload comes with the candidates (Edge would read each one from disk): the
+            # build's point -> chunk map deduplicates them, and whole payloads (the passage
+            # text) are read for the k chunks returned only.
+            halves = [sorted(h, key=tie_order)[:fetch] for h in r.nearest(reqs, with_payload=False)]
             fused = reciprocal_rank_fusion(halves, fetch)
+            chunk_of = r.chunk_ids([p.id for p in fused])
             scores: dict[str, dict] = {DENSE: {}, SPARSE: {}}
             for req, half in zip(reqs, halves):
                 scores[req[1]] = {p.id: p.score for p in half}
             best: dict[str, list] = {}  # chunk id -> [first (best) window, best dense, best sparse]
             for p in fused:
-                cid = (p.payload or {}).get("id")
+                cid = chunk_of.get(p.id)
                 d, s = scores[DENSE].get(p.id), scores[SPARSE].get(p.id)
                 e = best.get(cid)
                 if e is None:
@@ -341,10 +343,11 @@ class VectorStore:
     def count(self, name: str) -> int:
         return self._build.count(name)
 
-    def finish_build(self, name: str, documents: list[dict] | None = None) -> None:
+    def finish_build(self, name: str, documents: list[dict] | None = None,
+                     chunk_ids: dict[str, str] | None = None) -> None:
         """Make the build durable (and indexed) before it is published; ``documents`` is what
-        ``list_documents`` will return for it."""
-        self._build.finish(name, documents)
+        ``list_documents`` will return for it, ``chunk_ids`` each point's chunk."""
+        self._build.finish(name, documents, chunk_ids)
 
     def abandon_build(self, name: str) -> None:
         self._build.abandon(name)
