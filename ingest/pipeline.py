@@ -6,13 +6,19 @@
    ingested earlier from outside the corpus, re-checked on disk); with ``paths``, those
    files are added or updated and every other indexed document is kept;
 2. fingerprint each file (content hash + manifest entry + chunking settings + model);
-   an unchanged document is not loaded, chunked or embedded again: its points, vectors
-   included, are copied from the serving collection into the new one;
-3. load, parse, chunk and embed the new and changed documents (a changed document's
-   unchanged windows reuse their old vectors);
-4. write everything to a *new* versioned collection, check its point count, then move
-   the alias ``settings.collection`` to it in one operation and record the state;
-   only then are older collections and unreferenced docstore files removed.
+   an unchanged document is not loaded, chunked or embedded again: its points come from
+   the points file written when it was last ingested (``data_dir/points/``) and its
+   vectors from the embedding cache, never from the index being served (embedded, that
+   shard is held open by the service);
+3. load, parse, chunk and embed the new and changed documents (any window whose text was
+   embedded before, by this model, takes its vector from the embedding cache);
+4. write everything to a *new* build (an Edge shard folder, or a versioned collection on a
+   Qdrant server), check its point count, make it durable, then publish it in one step
+   (the pointer file, or the alias) and record the state; only then are older builds
+   nobody reads any more and unreferenced docstore and points files removed.
+
+One ingest runs at a time per data folder (``data_dir/index/ingest.lock``); a second one
+stops with one line saying so, while the service keeps serving throughout.
 
 A file that fails to load is reported (one line: file and reason) and skipped; if an
 older version of it is indexed, that version keeps serving. Any error while building
@@ -31,9 +37,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from assistant.components.embedding.embedding_cache import EmbeddingCache
 from assistant.components.embedding.embedding_component import get_embedder
-from assistant.components.sparse.sparse_component import get_sparse_encoder
-from assistant.components.vector_store.vector_store_component import IndexPoint, VectorStore
+from assistant.components.sparse.sparse_component import SparseVec, get_sparse_encoder
+from assistant.components.vector_store.edge_index import IndexUnavailable, ingest_lock, new_build_name
+from assistant.components.vector_store.vector_store_component import IndexPoint, VectorStore, document_entry
 from assistant.corpus import Corpus, ManifestError, load_corpus
 from assistant.models import DocumentMeta
 from assistant.settings import Settings
@@ -45,6 +53,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, file_sha256, load_file
 
 # Bump when parsing/chunking changes, so every document is re-chunked on the next run.
 PIPELINE_VERSION = "5"
+POINTS_DIR = "points"
 
 ProgressFn = Callable[[str, int, int], None]  # (stage description, done, total)
 
@@ -144,25 +153,39 @@ class IngestPipeline:
         rebuild: bool = False,
         progress: bool | ProgressFn = True,
         authority: str | None = None,
+        wait: bool = False,
     ) -> IngestReport:
         """Ingest; see the module docstring. ``authority`` names the council of files given
-        from outside the corpus (their manifest entry is generated)."""
+        from outside the corpus (their manifest entry is generated). ``wait``: wait for an
+        ingest already running instead of stopping with ``IngestError``."""
         t0 = time.perf_counter()
         report = IngestReport()
-        with _progress_reporter(progress) as tick:
-            self._run(paths, rebuild, tick, authority, report)
+        lock = (ingest_lock(self.settings.index_path, wait=wait) if self.store._edge else _no_lock())
+        try:
+            lock.__enter__()
+        except (IndexUnavailable, OSError) as exc:
+            raise IngestError(str(exc)) from None
+        try:
+            with _progress_reporter(progress) as tick:
+                self._run(paths, rebuild, tick, authority, report)
+        finally:
+            lock.__exit__(None, None, None)
         report.seconds = time.perf_counter() - t0
         return report
 
     # --- the run --------------------------------------------------------------------
     def _run(self, paths, rebuild: bool, tick: ProgressFn, authority: str | None, report: IngestReport) -> None:
         settings = self.settings
+        self._previous = self._build_keys = None
         try:
             corpus = load_corpus(settings.manifest_path)
         except ManifestError as exc:
             raise IngestError(str(exc)) from None
         state = read_state(settings)
-        live = self.store.live_collection()
+        try:
+            live = self.store.live_collection()
+        except IndexUnavailable:
+            live = None  # a damaged pointer: build everything again (the embedding cache makes it cheap)
         if live and state.get("collection") != live:
             state = _adopt_build_state(settings, live) or state
         previous: dict[str, dict] = state.get("documents", {}) if live and state.get("collection") == live else {}
@@ -189,7 +212,8 @@ class IngestPipeline:
                 continue
             src.fingerprint = _fingerprint(src, signature)
             prev = previous.get(src.meta.id)
-            if prev and prev.get("fingerprint") == src.fingerprint and not rebuild:
+            if (prev and prev.get("fingerprint") == src.fingerprint and not rebuild
+                    and _points_path(settings, prev).is_file()):
                 keep[src.meta.id] = prev
                 report.results.append(DocumentResult(src.meta.id, src.path.name, "unchanged", prev.get("chunks", 0),
                                                      prev.get("points", 0)))
@@ -237,12 +261,16 @@ class IngestPipeline:
         if not live and not parsed and not keep:
             return  # nothing loadable at all: no empty index, no model load
 
-        # 3. build the new collection
-        new_name = f"{self.store.alias}__{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%f')}"
+        # 3. build the new index
+        new_name = new_build_name(self.store.alias)
         try:
             self._build(new_name, live, parsed, keep, tick, report)
         except BaseException as exc:
-            if self.store.live_collection() == new_name:
+            try:
+                published = self.store.live_collection() == new_name
+            except IndexUnavailable:
+                published = False
+            if published:
                 # the switch happened: the new index serves; only recording the state failed,
                 # and the next run adopts the build's own state (see _adopt_build_state)
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -250,12 +278,13 @@ class IngestPipeline:
                 raise IngestError(f"new index is serving but its state was not recorded ({type(exc).__name__}: {exc}); "
                                   "the next run repairs it") from exc
             try:
-                self.store.drop_collection(new_name)
+                self.store.abandon_build(new_name)
             except Exception:
                 pass
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            raise IngestError(f"index build failed, previous index still serving: {type(exc).__name__}: {exc}") from exc
+            reason = " ".join(str(exc).split())[:300]
+            raise IngestError(f"index build failed, previous index still serving: {type(exc).__name__}: {reason}") from exc
 
         # 4. clean up what no reader can reach any more
         self._cleanup(new_name)
@@ -264,65 +293,97 @@ class IngestPipeline:
         settings = self.settings
         embedder = get_embedder(settings)
         sparse = get_sparse_encoder(settings)
+        cache = EmbeddingCache(settings)
+        try:
+            self._build_with(cache, embedder, sparse, new_name, parsed, keep, tick, report)
+        finally:
+            cache.close()
 
-        # vectors of a changed document's unchanged windows are reused, keyed by window text
-        reuse: dict[str, tuple[list[float], Any]] = {}
-        if live:
-            for src, _, _ in parsed:
-                reuse.update(self._old_vectors(live, src.meta.id))
+    def _build_with(self, cache, embedder, sparse, new_name, parsed, keep, tick, report) -> None:
+        settings = self.settings
+        # unchanged documents: their points as written last time (payload, sparse vector, window key)
+        kept_rows: dict[str, list[dict]] = {}
+        for i, (did, entry) in enumerate(keep.items()):
+            tick("Reading unchanged documents", i, len(keep))
+            kept_rows[did] = _read_points(settings, entry)
+        tick("Reading unchanged documents", len(keep), len(keep))
 
         windows: list[tuple[int, int, str, str]] = []  # (doc index, plan index, dense text, sparse text)
         for di, (_, _, plans) in enumerate(parsed):
             for pi, plan in enumerate(plans):
                 for dense_text, sparse_text in zip(plan.windows, plan.sparse_windows):
                     windows.append((di, pi, dense_text, sparse_text))
-        need = [w for w in windows if _window_key(w[2]) not in reuse]
-        vectors: dict[str, list[float]] = {}
+        wanted = {_window_key(w[2]) for w in windows} | {r["payload"]["window_key"] for rows in kept_rows.values()
+                                                         for r in rows}
+        vectors = cache.get_many(wanted)
+        self._build_keys = wanted
+        missing_kept = [did for did, rows in kept_rows.items()
+                        if any(r["payload"]["window_key"] not in vectors for r in rows)]
+        if missing_kept:
+            raise IngestError(f"the embedding cache ({cache.path}) lacks vectors of unchanged documents "
+                              f"({', '.join(missing_kept[:5])}); run `permanence ingest --rebuild`")
+        need: dict[str, str] = {}
+        for w in windows:
+            key = _window_key(w[2])
+            if key not in vectors:
+                need.setdefault(key, w[2])
+        texts_needed = list(need.items())
         batch = max(8, settings.embedding_batch_size * 2)
-        for i in range(0, len(need), batch):
-            tick("Embedding", i, len(need))
-            texts = [w[2] for w in need[i:i + batch]]
-            for t, v in zip(texts, embedder.embed_documents(texts)):
-                vectors[_window_key(t)] = v
-        tick("Embedding", len(need), len(need))
-        report.windows_embedded = len(need)
+        for i in range(0, len(texts_needed), batch):
+            tick("Embedding", i, len(texts_needed))
+            part = texts_needed[i:i + batch]
+            fresh = dict(zip((k for k, _ in part), embedder.embed_documents([t for _, t in part])))
+            cache.put_many(fresh)  # kept even if this build fails: a rerun does not pay again
+            vectors.update(fresh)
+        tick("Embedding", len(texts_needed), len(texts_needed))
+        report.windows_embedded = len(texts_needed)
         report.model_loaded = embedder.loaded
 
-        dimension = (len(next(iter(vectors.values()))) if vectors
-                     else len(next(iter(reuse.values()))[0]) if reuse else embedder.dimension)
+        dimension = len(next(iter(vectors.values()))) if vectors else embedder.dimension
         self.store.create_collection(new_name, dimension)
 
-        # copy unchanged documents
+        # unchanged documents, from their points files
+        rows: list[tuple] = []
         copied: dict[str, int] = {}
-        for i, (did, entry) in enumerate(keep.items()):
-            tick("Copying unchanged documents", i, len(keep))
-            copied[did] = self.store.copy_document(live, new_name, did)
-        tick("Copying unchanged documents", len(keep), len(keep))
+        for did, recs in kept_rows.items():
+            for r in recs:
+                rows.append((r["id"], vectors[r["payload"]["window_key"]], SparseVec(*r["sparse"]), r["payload"]))
+            copied[did] = len(recs)
 
-        # write new and changed documents
-        points: list[IndexPoint] = []
+        # new and changed documents
         counts: dict[str, int] = {}
+        points_files: dict[str, list[dict]] = {}
         for di, (src, doc, plans) in enumerate(parsed):
             extra = _extra_payload(src)
+            recs = points_files[src.meta.id] = []
             for plan in plans:
                 n = len(plan.windows)
                 for wi, (dense_text, sparse_text) in enumerate(zip(plan.windows, plan.sparse_windows)):
                     key = _window_key(dense_text)
-                    dense = vectors.get(key) or reuse[key][0]
                     sv = sparse.encode_document(sparse_text)
-                    points.append(IndexPoint(plan.chunk, wi, n, dense, sv, {**extra, "window_key": key}))
+                    p = IndexPoint(plan.chunk, wi, n, vectors[key], sv, {**extra, "window_key": key})
+                    payload = p.payload()
+                    rows.append((p.id, p.dense, sv, payload))
+                    recs.append({"id": p.id, "payload": payload, "sparse": [list(sv.indices), list(sv.values)]})
             counts[src.meta.id] = sum(len(p.windows) for p in plans)
-        tick("Writing index", 0, len(points))
-        self.store.upsert(new_name, points)
-        tick("Writing index", len(points), len(points))
+        tick("Writing index", 0, len(rows))
+        self.store.upsert(new_name, rows)
+        tick("Writing index", len(rows), len(rows))
 
         expected = sum(counts.values()) + sum(copied.values())
         got = self.store.count(new_name)
         if got != expected:
-            raise IngestError(f"new collection holds {got} points, expected {expected}")
+            raise IngestError(f"new index holds {got} points, expected {expected}")
         for did, entry in keep.items():
             if copied[did] != entry.get("points", copied[did]):
-                raise IngestError(f"{did}: copied {copied[did]} points, the index had {entry.get('points')}")
+                raise IngestError(f"{did}: read {copied[did]} points, the index had {entry.get('points')}")
+        tick("Saving index", 0, 1)
+        documents = [document_entry(entry.get("meta") or {"id": did}, entry.get("chunks", 0), copied[did])
+                     for did, entry in keep.items()]
+        documents += [document_entry(src.meta.model_dump(mode="json"), len(plans), counts[src.meta.id])
+                      for src, _, plans in parsed]
+        self.store.finish_build(new_name, documents, {str(pid): payload["id"] for pid, _, _, payload in rows})
+        tick("Saving index", 1, 1)
 
         # docstore files (immutable, named by fingerprint) before the switch, state after it
         state_docs: dict[str, dict] = dict(keep)
@@ -330,6 +391,7 @@ class IngestPipeline:
         for src, doc, plans in parsed:
             fname = f"{src.meta.id}.{src.fingerprint[:20]}.json"
             write_json_atomic(store_dir / fname, doc.to_json())
+            write_json_atomic(settings.resolve(settings.data_dir) / POINTS_DIR / fname, points_files[src.meta.id])
             state_docs[src.meta.id] = {
                 "fingerprint": src.fingerprint,
                 "sha256": src.sha256,
@@ -337,6 +399,7 @@ class IngestPipeline:
                 "path": str(src.path.resolve()),
                 "origin": src.origin,
                 "docstore": fname,
+                "points_file": fname,
                 "chunks": len(plans),
                 "points": counts[src.meta.id],
                 "meta": src.meta.model_dump(mode="json"),
@@ -352,7 +415,7 @@ class IngestPipeline:
         # The build's own state goes down before the switch: if the process dies between
         # moving the alias and writing index_state.json, the next run adopts it.
         write_json_atomic(_build_state_path(settings, new_name), new_state)
-        self.store.switch_alias(new_name)
+        self._previous = self.store.switch_alias(new_name)
         write_state(settings, new_state)
         documents_mod.clear_caches()
         report.collection = new_name
@@ -361,44 +424,48 @@ class IngestPipeline:
             report.results.append(DocumentResult(src.meta.id, src.path.name, src._status,  # type: ignore[attr-defined]
                                                  len(plans), counts[src.meta.id]))
 
-    def _old_vectors(self, live: str, document_id: str) -> dict[str, tuple[list[float], Any]]:
-        from qdrant_client import models
-
-        flt = models.Filter(must=[models.FieldCondition(key="document_id", match=models.MatchValue(value=document_id))])
-        out = {}
-        for rec in self.store._scroll(live, flt, ["window_key"], with_vectors=["dense"]):
-            key = (rec.payload or {}).get("window_key")
-            vec = rec.vector.get("dense") if isinstance(rec.vector, dict) else None
-            if key and vec is not None:
-                out[key] = (vec, None)
-        return out
-
     def _cleanup(self, keep_name: str) -> None:
-        live = self.store.live_collection()
-        for name in self.store.build_collections():
-            if name not in (keep_name, live):
-                try:
-                    self.store.drop_collection(name)
-                except Exception:
-                    pass  # a leftover collection is harmless; the next run retries
+        try:
+            live = self.store.live_collection()
+        except IndexUnavailable:
+            live = None
+        # the build just replaced stays one more run: a process that read the pointer a
+        # moment before the switch may still open it; older ones go once nobody reads them
+        keep = {n for n in (keep_name, live, getattr(self, "_previous", None)) if n}
+        try:
+            self.store.cleanup_builds(sorted(keep))
+        except Exception:
+            pass  # a leftover build is harmless; the next run retries
         builds_dir = _build_state_path(self.settings, keep_name).parent
         if builds_dir.exists():
             for f in builds_dir.glob("*.json"):
-                if f.stem not in (keep_name, live):
+                if f.stem not in keep:
                     try:
                         f.unlink()
                     except OSError:
                         pass
         state = read_state(self.settings)
-        referenced = {e.get("docstore") for e in state.get("documents", {}).values()}
-        store_dir = docstore_dir(self.settings)
-        if store_dir.exists():
-            for f in store_dir.glob("*.json"):
-                if f.name not in referenced:
-                    try:
-                        f.unlink()
-                    except OSError:
-                        pass
+        entries = state.get("documents", {}).values()
+        for folder, field in ((docstore_dir(self.settings), "docstore"),
+                              (self.settings.resolve(self.settings.data_dir) / POINTS_DIR, "points_file")):
+            referenced = {e.get(field) for e in entries}
+            if folder.exists():
+                for f in folder.glob("*.json"):
+                    if f.name not in referenced:
+                        try:
+                            f.unlink()
+                        except OSError:
+                            pass
+        keys = getattr(self, "_build_keys", None)
+        if keys:  # forget vectors the new build does not use (bounded by the corpus, not by history)
+            try:
+                cache = EmbeddingCache(self.settings)
+                try:
+                    cache.keep_only(keys)
+                finally:
+                    cache.close()
+            except Exception:
+                pass
 
     # --- sources ------------------------------------------------------------------------
     def _sources(self, corpus: Corpus, paths, previous: dict[str, dict], authority: str | None):
@@ -467,7 +534,8 @@ class IngestPipeline:
 
     def _signature(self) -> str:
         s = self.settings
-        return json.dumps([PIPELINE_VERSION, Path(s.embedding_model).name, s.embedding_max_tokens, s.chunk_max_tokens])
+        return json.dumps([PIPELINE_VERSION, Path(s.embedding_model).name, s.embedding_max_tokens, s.chunk_max_tokens]
+                          + (["int8"] if s.embedding_int8 else []))
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -491,6 +559,29 @@ def _adopt_build_state(settings: Settings, live: str) -> dict | None:
     write_state(settings, state)
     documents_mod.clear_caches()
     return state
+
+
+def _points_path(settings: Settings, entry: dict) -> Path:
+    return settings.resolve(settings.data_dir) / POINTS_DIR / (entry.get("points_file") or "-missing-")
+
+
+def _read_points(settings: Settings, entry: dict) -> list[dict]:
+    path = _points_path(settings, entry)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IngestError(f"{path}: cannot read the stored points of an unchanged document ({exc}); "
+                          "run `permanence ingest --rebuild`") from None
+
+
+class _no_lock:
+    """A Qdrant server orders concurrent writers itself."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 def _check_size(path: Path, max_bytes: int) -> None:
@@ -615,4 +706,4 @@ def ensure_index(settings: Settings, progress: bool | ProgressFn = True) -> Inge
     Ingests everything on first start; afterwards only changed documents are
     re-embedded, and a run with nothing to do takes well under a second.
     """
-    return IngestPipeline(settings).run(progress=progress)
+    return IngestPipeline(settings).run(progress=progress, wait=True)

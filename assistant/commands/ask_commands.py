@@ -52,8 +52,8 @@ def ask(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     except Exception as exc:
-        if type(exc).__name__ == "IndexNotReady":
-            console.print(f"[red]{exc}[/red]")
+        if type(exc).__name__ in ("IndexNotReady", "IndexUnavailable", "IndexLocked"):
+            console.print(f"[red]{exc}[/red]", highlight=False)
             raise typer.Exit(1) from exc
         raise
     if as_json:

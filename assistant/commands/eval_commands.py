@@ -110,7 +110,7 @@ def eval_command(
         raise typer.Exit(2)
     except Exception as exc:  # the index missing or locked: say what to do
         name = type(exc).__name__
-        if name in ("IndexNotReady", "IndexLocked"):
+        if name in ("IndexNotReady", "IndexLocked", "IndexUnavailable"):
             _err.print(f"[red]error:[/red] {exc} (run `permanence ingest` first)")
             raise typer.Exit(2)
         raise

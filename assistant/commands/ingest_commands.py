@@ -54,7 +54,7 @@ def ingest(
             paths=list(paths) if paths else None, rebuild=rebuild, progress=not (quiet or as_json), authority=authority
         )
     except (IngestError, IndexUnavailable) as exc:  # IndexLocked is one
-        _err.print(f"[red]error:[/red] {exc}")
+        _err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1)
     warm_answer_units(settings)  # sentence vectors for answering, so a first answer pays none
 
@@ -76,12 +76,12 @@ def ingest(
 
 def documents(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List what is indexed: authority, title, version, status, chunk count."""
-    from assistant.components.vector_store.vector_store_component import IndexLocked, VectorStore
+    from assistant.components.vector_store.vector_store_component import IndexUnavailable, VectorStore
 
     settings = get_settings()
     try:
         docs = VectorStore(settings).list_documents()
-    except IndexLocked as exc:
+    except IndexUnavailable as exc:  # a damaged pointer or build: one line naming it
         _err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1)
     if as_json:
@@ -107,7 +107,7 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Ranked chunks for QUERY with section path, score and text (the retrieval debugging tool)."""
-    from assistant.components.vector_store.vector_store_component import IndexLocked, IndexNotReady, VectorStore
+    from assistant.components.vector_store.vector_store_component import IndexNotReady, IndexUnavailable, VectorStore
     from assistant.corpus import UnknownAuthority
 
     if mode not in ("hybrid", "dense", "sparse"):
@@ -122,8 +122,8 @@ def search(
     except UnknownAuthority as exc:
         _err.print(f"[red]error:[/red] unknown authority {exc.name!r}; known authorities: {', '.join(exc.known) or '(none indexed)'}")
         raise typer.Exit(2)
-    except (IndexNotReady, IndexLocked) as exc:
-        _err.print(f"[red]error:[/red] {exc}")
+    except (IndexNotReady, IndexUnavailable) as exc:
+        _err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1)
     if as_json:
         _out.print_json(json.dumps([r.model_dump(mode="json") for r in results]))

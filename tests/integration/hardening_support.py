@@ -87,7 +87,7 @@ def small_index(dest: Path, document_ids: list[str]) -> Settings:
     import atexit
     import tempfile
 
-    from assistant.components.vector_store.vector_store_component import close_qdrant_client
+    from assistant.components.vector_store.vector_store_component import close_index
     from ingest.pipeline import IngestPipeline
 
     key = tuple(sorted(document_ids))
@@ -97,7 +97,7 @@ def small_index(dest: Path, document_ids: list[str]) -> Settings:
         template = Settings(corpus_dir=small_corpus(root / "corpus", list(key)), data_dir=root / "data")
         report = IngestPipeline(template).run(progress=False)
         assert report.ok and report.built, report.failed
-        close_qdrant_client(template)  # flushed and unlocked: safe to copy
+        close_index(template)  # builds are written once and flushed: safe to copy
         _TEMPLATES[key] = (root / "corpus", root / "data")
     corpus, data = _TEMPLATES[key]
     shutil.copytree(corpus, dest / "corpus")

@@ -3,10 +3,13 @@
 A small real index (Wiltshire + Bolton) is built; then a child process re-ingests a changed
 Wiltshire policy and is killed with SIGKILL at a chosen point of the run:
 
-- ``mid-write``: the new collection exists and holds part of its points (Bolton's copied
-  points), the changed document's points are not written, the alias is not moved;
-- ``after-switch``: the alias already points at the new, complete collection, but the
+- ``mid-write``: the new build's shard exists and holds part of its points (one batch),
+  the rest are not written, the pointer is not moved;
+- ``after-switch``: the pointer already names the new, complete build, but the
   index state (which text each document's offsets refer to) was not yet written.
+
+A third test kills a real ``optimize()`` (HNSW over 30,000 points) half-way: that build is
+never published, and the next ingest deletes it with the ``temp_segments/`` it left.
 
 The child waits at that point (it prints READY and sleeps) so that the kill lands there
 every time; the kill itself is real. Then the next start must serve, and a re-run of
@@ -25,7 +28,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.components.vector_store.vector_store_component import VectorStore, close_qdrant_client
+from assistant.components.vector_store.vector_store_component import VectorStore, close_index
 from assistant.server.app import create_app
 from assistant.settings import REPO_ROOT, Settings
 from assistant.corpus import load_corpus
@@ -52,13 +55,13 @@ CHILD = textwrap.dedent(
         time.sleep(120)
 
     if point == "mid-write":
-        from qdrant_client import QdrantClient
-        real_upsert = QdrantClient.upsert
-        def upsert(self, collection_name, *a, **k):
-            out = real_upsert(self, collection_name, *a, **k)
-            wait_here()  # one batch written into the new collection, the rest never
+        from assistant.components.vector_store.edge_index import EdgeBuilder
+        real_upsert = EdgeBuilder.upsert
+        def upsert(self, name, points, batch=256):
+            out = real_upsert(self, name, points[:16], batch)
+            wait_here()  # one batch written into the new build, the rest never
             return out
-        QdrantClient.upsert = upsert
+        EdgeBuilder.upsert = upsert
     elif point == "after-switch":
         def write_state(*a, **k):
             wait_here()  # the alias has moved; the state is not written yet
@@ -116,7 +119,6 @@ def test_sigkill_during_ingest_then_serve_then_rerun(tmp_path, point):
     before = _answers(settings)
     assert any(a["citations"] for a in before.values())
     live_before = VectorStore(settings).live_collection()
-    close_qdrant_client(settings)  # release the embedded Qdrant folder for the child
 
     path = corpus_file(settings, DOC)
     first, _, rest = path.read_text(encoding="utf-8").partition("\n")
@@ -130,7 +132,7 @@ def test_sigkill_during_ingest_then_serve_then_rerun(tmp_path, point):
     store = VectorStore(restarted)
     v2_text = parse_file(load_corpus(settings.manifest_path).by_id(DOC), path).text
     if point == "mid-write":
-        assert store.live_collection() == live_before, "the alias moved to a half-written collection"
+        assert store.live_collection() == live_before, "the pointer moved to a half-written build"
         assert _cites(after) == _cites(before), "the last complete index is not what is served"
         served_text = v1_text
     else:
@@ -148,7 +150,10 @@ def test_sigkill_during_ingest_then_serve_then_rerun(tmp_path, point):
     assert rerun.ok, rerun.failed
     live = store.live_collection()
     assert read_state(restarted)["collection"] == live
-    assert store.build_collections() == [live], "a half-built collection was left behind"
+    builds = store.build_collections()
+    assert live in builds and len(builds) <= 2, builds  # the one it replaced may stay one more run
+    if point == "mid-write":
+        assert builds == sorted([live_before, live]), "a half-built shard was left behind"
     assert load_document_text(restarted, DOC) == v2_text != v1_text and INSERTED.strip() in v2_text
     final = _answers(restarted.model_copy())
     assert any(a["citations"] for a in final.values())
@@ -156,4 +161,58 @@ def test_sigkill_during_ingest_then_serve_then_rerun(tmp_path, point):
         for c in a["citations"]:
             if c["document_id"] == DOC:
                 assert v2_text[c["start"] : c["end"]] == c["quote"], q
-    close_qdrant_client(restarted)
+    close_index(restarted)
+
+
+OPTIMIZE_CHILD = textwrap.dedent(
+    """
+    import sys, random
+    from pathlib import Path
+    from assistant.components.sparse.sparse_component import SparseVec
+    from assistant.components.vector_store.edge_index import EdgeBuilder
+    b = EdgeBuilder(Path(sys.argv[1]), hnsw_min_points=1)
+    b.create(sys.argv[2], 384)
+    rng = random.Random(7)
+    b.upsert(sys.argv[2], [(i, [rng.gauss(0, 1) for _ in range(384)], SparseVec([i % 97], [1.0]), {"i": i})
+                           for i in range(1, 30_001)])
+    print("OPTIMIZING", flush=True)
+    b.finish(sys.argv[2])  # optimize() builds HNSW: seconds, with the GIL held
+    print("FINISHED", flush=True)
+    """
+)
+
+
+@pytest.mark.timeout(300)
+def test_sigkill_during_optimize_leaves_the_published_build_serving(tmp_path):
+    settings = small_index(tmp_path, ["wiltshire"])
+    live_before = VectorStore(settings).live_collection()
+    before = _cites(_answers(settings))
+    doomed = "permanence_chunks__doomed"
+    script = tmp_path / "child_optimize.py"
+    script.write_text(OPTIMIZE_CHILD)
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    proc = subprocess.Popen([sys.executable, str(script), str(settings.index_path), doomed],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "OPTIMIZING"
+        time.sleep(1.0)
+        assert proc.poll() is None, "optimize() finished before the kill: make the build bigger"
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    shard = settings.index_path / "shards" / doomed
+    assert shard.is_dir() and not (shard / ".complete").exists()
+
+    restarted = settings.model_copy()
+    close_index(settings)
+    store = VectorStore(restarted)
+    assert store.live_collection() == live_before
+    assert _cites(_answers(restarted)) == before
+    report = IngestPipeline(restarted).run(progress=False)  # nothing changed: cleans up only
+    assert report.ok and not report.built
+    assert not shard.exists(), "the killed build (and its temp_segments/) was left behind"
+    assert store.build_collections() == [live_before]
+    close_index(restarted)

@@ -77,9 +77,15 @@ def set_manifest(settings: Settings, keep: list[str]) -> None:
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
 
 
+def assert_recorded_documents_match_the_points(store: VectorStore) -> None:
+    """What ingest recorded for the build (list_documents reads it) is what its points say."""
+    with store.reading() as r:
+        assert store.list_documents() == VectorStore.scan_documents(r)
+
+
 def point_ids(store: VectorStore) -> set:
-    recs, _ = store.client.scroll(store.live_collection(), limit=10_000, with_payload=False)
-    return {r.id for r in recs}
+    with store.reading() as r:
+        return {rec.id for rec in r.scroll(None, False)}
 
 
 @pytest.fixture
@@ -102,7 +108,12 @@ def test_first_run_then_no_change_run_is_idempotent(corpus_settings):
     assert rebuilt.built and rebuilt.ingested == 3
     assert store.live_collection() != live_before
     assert point_ids(store) == ids_before  # stable chunk ids -> same points
-    assert store.build_collections() == [store.live_collection()]  # the old build was dropped
+    assert_recorded_documents_match_the_points(store)
+    # the build just replaced stays for one more run (a reader may be opening it); older ones go
+    assert store.build_collections() == sorted([live_before, store.live_collection()])
+    newest = store.live_collection()
+    IngestPipeline(corpus_settings).run(progress=False, rebuild=True)
+    assert store.build_collections() == sorted([newest, store.live_collection()])
 
 
 def test_changed_document_alone_is_reembedded(corpus_settings):
@@ -119,6 +130,7 @@ def test_changed_document_alone_is_reembedded(corpus_settings):
     # only the new section needed the model: beta's unchanged windows reused their vectors
     assert report.windows_embedded == 1
     assert {c.id for d in ("alpha", "gamma") for c in store.chunks_of(d)} == others_before
+    assert_recorded_documents_match_the_points(store)  # one document re-read, two from points files
     hit = store.search("family time benefit of the child", k=1)[0]
     assert hit.chunk.document_id == "beta" and hit.chunk.section_path == ["3. Contact"]
     assert "Family time must be for the benefit" in load_document_text(corpus_settings, "beta")
@@ -131,6 +143,7 @@ def test_removed_document_leaves_the_index(corpus_settings):
     assert report.removed == 1 and report.documents == 2
     store = VectorStore(corpus_settings)
     assert {d["document_id"] for d in store.list_documents()} == {"alpha", "beta"}
+    assert_recorded_documents_match_the_points(store)
     assert store.search("residential care family setting", k=5, document_ids=["gamma"]) == []
     assert "gamma" not in read_state(corpus_settings)["documents"]
     docstore = corpus_settings.resolve(corpus_settings.data_dir) / "docstore"
@@ -148,9 +161,10 @@ def test_failed_build_leaves_the_previous_index_serving(corpus_settings, monkeyp
     path = corpus_settings.resolve(corpus_settings.corpus_dir) / "alpha.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("one year", "twelve months"), encoding="utf-8")
 
+    real_upsert = VectorStore.upsert
+
     def broken_upsert(self, name, points, batch=256):
-        pts = [p.to_point() for p in points]
-        self.client.upsert(name, pts[:1], wait=True)  # half-written, then the disk fills
+        real_upsert(self, name, list(points)[:1])  # half-written, then the disk fills
         raise OSError("disk full")
 
     monkeypatch.setattr(VectorStore, "upsert", broken_upsert)

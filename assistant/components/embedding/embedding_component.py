@@ -27,8 +27,9 @@ _EMBEDDERS: dict[tuple[str, int], "Embedder"] = {}
 class Embedder:
     """Dense vectors for passages and queries (normalised: cosine == dot product)."""
 
-    def __init__(self, model: str, batch_size: int = 32, max_tokens: int = 256):
+    def __init__(self, model: str, batch_size: int = 32, max_tokens: int = 256, int8: bool = False):
         self.model_name = model
+        self.int8 = int8
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self._model = None
@@ -83,9 +84,11 @@ class Embedder:
         # sentence-transformers/transformers (most of a cold start); others go through them
         from assistant.components.embedding.bert_encoder import BertMeanPoolingEncoder
 
-        fast = BertMeanPoolingEncoder.try_load(self.model_name, self.max_tokens, self.batch_size)
+        fast = BertMeanPoolingEncoder.try_load(self.model_name, self.max_tokens, self.batch_size, self.int8)
         if fast is not None:
             return fast
+        if self.int8:
+            raise ValueError(f"embedding_int8 needs a plain BERT + mean pooling model; {self.model_name} is not one")
         return self._load_sentence_transformer()
 
     def _load_sentence_transformer(self):
@@ -134,11 +137,12 @@ class Embedder:
 
 def get_embedder(settings: Settings) -> Embedder:
     """The process-wide embedder for ``settings.embedding_model`` (one load per process)."""
-    key = (settings.embedding_model, settings.embedding_max_tokens)
+    key = (settings.embedding_model, settings.embedding_max_tokens, settings.embedding_int8)
     with _LOCK:
         emb = _EMBEDDERS.get(key)
         if emb is None:
-            emb = Embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens)
+            emb = Embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens,
+                           settings.embedding_int8)
             _EMBEDDERS[key] = emb
         return emb
 
