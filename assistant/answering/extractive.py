@@ -132,7 +132,7 @@ class ExtractiveEngine:
                     score -= 0.1  # fragments ("See also: ...") say little on their own
                 if typed and frame is not None:
                     # the sentence that holds what was asked for beats the one that restates the question
-                    score += 0.12 if holds_answer_type(utext, frame.answer_type) else -0.12
+                    score += 0.12 if holds_answer_type(utext, frame.answer_type, frame.question) else -0.12
                 if key not in best or best[key].score < score:
                     best[key] = Candidate(doc_id, u, utext, lex, score, hit)
         self._add_meaning(retrieval, list(best.values()))
@@ -429,6 +429,7 @@ def refusal_text(nearest: list[NearestSection], reason: str | None = None) -> st
 _REFUSAL_WHY = {
     "no_amount_in_policies": "It asks for a sum of money, and none of the passages found states one.",
     "no_duration_in_policies": "It asks how long something lasts, and none of the passages found states that.",
+    "no_time_count_in_policies": "It asks for a number of days, weeks or months, and none of the passages found states one.",
     "no_frequency_in_policies": "It asks how often something happens, and none of the passages found states that.",
     "no_date_in_policies": "It asks when something happens, and none of the passages found states a time for it.",
     "no_person_in_policies": "It asks who does something, and none of the passages found names anyone for it.",

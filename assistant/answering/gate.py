@@ -41,7 +41,7 @@ def covers_subject(frame: QuestionFrame, quote: Quote, glossary: Glossary) -> bo
 
 def answers(frame: QuestionFrame, quote: Quote, glossary: Glossary) -> bool:
     """Does this quote answer the frame's question (subject and answer type)?"""
-    if checks_answer_type(frame.answer_type) and not holds_answer_type(quote.text, frame.answer_type):
+    if checks_answer_type(frame.answer_type) and not holds_answer_type(quote.text, frame.answer_type, frame.question):
         return False
     return True
 

@@ -15,7 +15,8 @@ import re
 from typing import Literal
 
 AnswerType = Literal[
-    "duration", "date", "frequency", "person", "amount", "number", "case_law", "yes_no", "list", "definition", "text"
+    "duration", "time_count", "date", "frequency", "person", "amount", "number", "case_law", "yes_no", "list",
+    "definition", "text",
 ]
 
 _NUM = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|eighteen|twenty|twenty[- ]six|twenty[- ]one|a|an|several|few)"
@@ -51,6 +52,8 @@ _Q_DURATION = re.compile(
     r"|\bduration\b|\bexpires?\b|\blasts?\s+(?:for|until|till)\b|\bhow\s+old\b",
     re.IGNORECASE,
 )
+# "how many days' notice", "how many working days after panel": a number of units of time
+_Q_TIME_COUNT = re.compile(r"\bhow\s+many\s+(?:working\s+|calendar\s+)?(?:days|weeks|months|years)\b", re.IGNORECASE)
 _Q_DATE = re.compile(
     r"\bhow\s+(?:long|soon|quickly)\s+(?:after|before|from|until|till|have)\b|\bhow\s+soon\b|\bhow\s+quickly\b"
     r"|\bby\s+when\b|\bdeadlines?\b|\btime\s*scales?\b|\btime\s*frames?\b|\btime\s*limits?\b|\bwithin\s+what\b"
@@ -113,6 +116,8 @@ def expected_answer_type(question: str) -> AnswerType:
         return "case_law"
     if _Q_FREQUENCY.search(q):
         return "frequency"
+    if _Q_TIME_COUNT.search(q):
+        return "time_count"
     if _Q_DURATION.search(q):
         return "duration"
     if _Q_DATE.search(q) and not _WHEN_CIRCUMSTANCE.search(q):
@@ -135,7 +140,7 @@ def expected_answer_type(question: str) -> AnswerType:
 _P_DURATION = re.compile(
     rf"\b{_NUM}[\s-]+{_UNIT}\b|\b\d+\s*-\s*\d+\s+{_UNIT}\b|\buntil\s+(?:the\s+)?(?:child|young\s+person|they|he|she)\s+"
     rf"(?:is|are|reaches?|turns?)\s+(?:aged?\s+)?\d+|\b(?:age|aged)\s+(?:of\s+)?\d+\b|\bunder\s+\d+|\b\d+(?:th)?\s+birthday\b"
-    rf"|\buntil\s+(?:the\s+age\s+of\s+)?\d+\b|\b(?:permanent|permanently|lifelong|for\s+life|indefinite\w*)\b|\buntil\b|\bceases?\b|\bexpir\w+|\bends?\b",
+    rf"|\buntil\s+(?:the\s+age\s+of\s+)?\d+\b|\b(?:lifelong|for\s+life|indefinite\w*)\b|\buntil\b|\bceases?\b|\bexpir\w+",
     re.IGNORECASE,
 )
 _P_FREQUENCY = re.compile(
@@ -168,7 +173,15 @@ _P_CASE_LAW = re.compile(
     r"\bRe\s+[A-Z][A-Za-z-]*\b|\[(?:19|20)\d\d\]\s*(?:EWCA|EWHC|EWFC|UKSC|UKHL)|\b[A-Z]\w+\s+v\.?\s+[A-Z]\w+\b|\bcase[\s-]*law\b|\bjudgment\b"
 )
 
+# a count of days, weeks, months or years, not an age ("under 13 years", "aged 12-18")
+_P_TIME_COUNT = re.compile(
+    rf"(?<!under\s)(?<!aged\s)(?<!above\s)(?<!below\s)(?<!age\sof\s)\b{_NUM}[\s-]+{_UNIT}\b(?!\s+(?:old|of\s+age))"
+    rf"|\b{_NUM}[\s-]*(?:weekly|monthly)\b",
+    re.IGNORECASE,
+)
+
 _PASSAGE_TYPE = {
+    "time_count": _P_TIME_COUNT,
     "case_law": _P_CASE_LAW,
     "duration": _P_DURATION,
     "frequency": _P_FREQUENCY,
@@ -179,11 +192,34 @@ _PASSAGE_TYPE = {
 }
 
 
-def holds_answer_type(text: str, answer_type: AnswerType) -> bool:
+_COUNTED = re.compile(r"\b(?:how\s+many|number\s+of)\s+(?:the\s+)?([a-z][\w'-]*?)s?\b", re.IGNORECASE)
+# what practitioners count by another name: a figure about "LAC" stands next to "children"
+_SAME_THING = {"kid": "child", "children": "child", "lac": "child", "cla": "child", "cic": "child", "cyp": "young",
+               "looked": "child"}
+
+
+def _counted_noun(question: str) -> str | None:
+    """What "how many X" counts ("children"), as a stem a passage's figure must stand next to."""
+    m = _COUNTED.search(question)
+    if not m:
+        return None
+    noun = m.group(1).casefold()
+    return _SAME_THING.get(noun, noun)[:5]
+
+
+def holds_answer_type(text: str, answer_type: AnswerType, question: str | None = None) -> bool:
     """Does ``text`` contain something of ``answer_type``? Types with no passage pattern
-    (yes/no, list, definition, text) are held by any passage: coverage decides those."""
+    (yes/no, list, definition, text) are held by any passage: coverage decides those. A figure
+    asked as "how many X" must be a number standing next to X ("143 children", "22%")."""
     pattern = _PASSAGE_TYPE.get(answer_type)
-    return True if pattern is None else bool(pattern.search(text))
+    if pattern is None:
+        return True
+    if answer_type == "number" and question:
+        noun = _counted_noun(question)
+        if noun:
+            near = re.compile(rf"\b\d[\d,.]*\s*%|\b\d[\d,.]*\s+(?:[\w'()-]+\s+){{0,3}}{re.escape(noun)}", re.IGNORECASE)
+            return bool(near.search(text))
+    return bool(pattern.search(text))
 
 
 def checks_answer_type(answer_type: AnswerType) -> bool:

@@ -38,6 +38,7 @@ def glossary():
         ("which panel approves the match", "person"),
         ("how much is the SGO allowance?", "amount"),
         ("how many children were reunified last year", "number"),
+        ("how many working days after panel does the ADM decide", "time_count"),
         ("can a parent apply for an SGO?", "yes_no"),
         ("what are the disadvantages of adoption", "list"),
         ("what is twin track planning?", "definition"),
@@ -61,10 +62,25 @@ def test_expected_answer_type(question, expected):
         ("The allowance is £150 a week.", "amount", True),
         ("We have reunified 90 children in the past 12 months.", "number", True),
         ("Most children return home.", "number", False),
+        ("It must be held within 20 working days.", "time_count", True),
+        ("It is for children under 13 years.", "time_count", False),
     ],
 )
 def test_passage_holds_answer_type(text, answer_type, holds):
     assert holds_answer_type(text, answer_type) is holds
+
+
+@pytest.mark.parametrize(
+    "question, text, holds",
+    [
+        ("how many LAC does wigan have?", "There are 647 children in our care.", True),
+        ("how many kids were reunified", "We have reunified 90 children in the past 12 months.", True),
+        ("how many children are looked after in luton?", "Permanency has three aspects, see Section 8.", False),
+        ("what percentage live in kinship care", "143 children (22%) live in Kinship Care.", True),
+    ],
+)
+def test_a_figure_counts_what_was_asked(question, text, holds):
+    assert holds_answer_type(text, "number", question) is holds
 
 
 @pytest.mark.parametrize(
