@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "assistant.commands.ask_commands",
     "assistant.commands.rules_commands",
     "assistant.commands.eval_commands",
+    "assistant.commands.access_commands",
 )
 
 for _name in _COMMAND_MODULES:

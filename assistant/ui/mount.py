@@ -69,7 +69,9 @@ def _serve_offline_page() -> None:
     original = cl_server.get_html_template
 
     def offline_html_template(root_path):
-        return strip_external_assets(original(root_path))
+        from assistant.server.headers import allow_inline_scripts
+
+        return allow_inline_scripts(strip_external_assets(original(root_path)))
 
     offline_html_template._permanence_offline = True  # type: ignore[attr-defined]
     # ``serve`` looks the function up in its module at call time, so this takes effect.
@@ -100,9 +102,13 @@ def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services
     runtime.configure(settings, services)
     _prepare_chainlit_environment()
     if _mounted_path is None:
+        from chainlit.server import app as chainlit_app
         from chainlit.utils import mount_chainlit
 
+        from assistant.ui.chat_access import SessionGuard
+
         _serve_offline_page()
+        chainlit_app.add_middleware(SessionGuard, max_body=settings.max_body_bytes)
         mount_chainlit(app=app, target=str(_APP_FILE), path=path)
         _activate_data_layer()
         _mounted_path = path
@@ -112,6 +118,9 @@ def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services
         from chainlit.server import app as chainlit_app
 
         app.mount(path, chainlit_app)
+    from assistant.ui.chat_access import configure_chainlit
+
+    configure_chainlit(settings)
     app.state.chat_path = path
     log.info("chat mounted at %s/", path)
     return app

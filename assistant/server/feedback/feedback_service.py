@@ -4,10 +4,15 @@ SQLite in WAL mode under ``data_dir``, shared by the API (``POST /feedback``) an
 chat UI. Answers are registered when given (id, time, engine, refused; no text), so
 feedback for an unknown answer id is refused rather than stored against nothing.
 A second rating of the same answer replaces the first (a change of mind).
+
+Registering an answer is best effort: it runs on the answer's path, so a locked or full
+database costs a log line and a "not ready" in ``/health``, never the answer itself.
+The file is 0600; comments are cleared after ``retention_feedback_comment_days``.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -16,7 +21,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.privacy.files import private_file
+from assistant.text_input import CLEAN_TEXT_SCHEMA, check_clean
 from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 
 Rating = Literal["up", "down"]
 
@@ -34,9 +43,15 @@ _SCHEMA = (
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    answer_id: str = Field(..., min_length=1, max_length=100)
+    answer_id: str = Field(..., min_length=1, max_length=100, json_schema_extra=CLEAN_TEXT_SCHEMA)
     rating: Rating = Field(..., description='"up" or "down" (1/-1 and true/false are accepted)')
-    comment: str | None = Field(None, max_length=2000)
+    comment: str | None = Field(
+        None, max_length=2000, json_schema_extra=CLEAN_TEXT_SCHEMA,
+        description="About the answer, not the case: a comment that seems to name a child, a date of birth, "
+                    "an NHS number or an address is refused with 422 and saved only without them",
+    )
+
+    _clean = field_validator("answer_id", "comment")(check_clean)
 
     @field_validator("rating", mode="before")
     @classmethod
@@ -65,26 +80,62 @@ class FeedbackService:
 
     def __init__(self, settings: Settings, path: Path | None = None):
         self.path = path or settings.resolve(settings.data_dir) / "feedback.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         self._lock = threading.Lock()
+        self.last_write_error: str | None = None
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             for stmt in _SCHEMA:
                 db.execute(stmt)
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    def _connect(self, timeout: float = 10) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=timeout)
 
     @staticmethod
     def _now() -> str:
         return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-    def register_answer(self, answer_id: str, engine: str, refused: bool) -> None:
+    REGISTER_TIMEOUT_S = 0.5  # the longest an answer waits for a busy database
+
+    def register_answer(self, answer_id: str, engine: str, refused: bool) -> bool:
+        """Make ``answer_id`` rateable; False (logged, and shown by ``writable``) when the
+        database cannot take it now: the answer is served all the same."""
+        try:
+            with self._lock, self._connect(self.REGISTER_TIMEOUT_S) as db:
+                db.execute(
+                    "INSERT OR IGNORE INTO answers (answer_id, time, engine, refused) VALUES (?, ?, ?, ?)",
+                    (answer_id, self._now(), engine, int(refused)),
+                )
+        except sqlite3.Error as exc:
+            self.last_write_error = f"{type(exc).__name__}: {exc}"
+            log.error("answer %s not registered for feedback: %s", answer_id, self.last_write_error)
+            return False
+        self.last_write_error = None
+        return True
+
+    def writable(self) -> bool:
+        """Whether a write would go through now (``/health``'s readiness): takes the write lock
+        and lets it go, without changing anything."""
+        try:
+            with self._lock:
+                db = self._connect(self.REGISTER_TIMEOUT_S)
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                    db.execute("ROLLBACK")
+                finally:
+                    db.close()
+        except sqlite3.Error as exc:
+            self.last_write_error = f"{type(exc).__name__}: {exc}"
+            return False
+        return True
+
+    def list(self, limit: int = 100) -> list[FeedbackRecord]:
+        """The latest feedback first (for QA leads)."""
         with self._lock, self._connect() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO answers (answer_id, time, engine, refused) VALUES (?, ?, ?, ?)",
-                (answer_id, self._now(), engine, int(refused)),
-            )
+            rows = db.execute(
+                "SELECT answer_id, time, rating, comment FROM feedback ORDER BY time DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [FeedbackRecord(answer_id=r[0], time=r[1], rating=r[2], comment=r[3]) for r in rows]
 
     def submit(self, req: FeedbackRequest) -> FeedbackRecord:
         """Store (or replace) the feedback of one answer; ``UnknownAnswer`` if never given."""

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from assistant.answering.gap_log import GapRecord
 from assistant.corpus import UnknownAuthority
 from assistant.server.errors import unknown_authority
-from assistant.server.security import require_api_key, settings_of
+from assistant.access.roles import GAPS
+from assistant.server.security import require, settings_of
 from assistant.services import get_services
 
-router = APIRouter(tags=["gaps"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["gaps"], dependencies=[Depends(require(GAPS))])
 
 
 @router.get("/gaps", response_model=list[GapRecord])
