@@ -47,9 +47,15 @@ def oauth_configured() -> bool:
     return any(k.startswith("OAUTH_") and k.endswith("_CLIENT_ID") and v for k, v in os.environ.items())
 
 
+def _secret(value) -> str:
+    """A SecretStr setting's text ("" when unset); a plain str too (``model_copy`` does not validate)."""
+    if value is None:
+        return ""
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+
+
 def shared_key(settings: Settings) -> str | None:
-    key = settings.api_key.get_secret_value() if settings.api_key is not None else ""
-    return key or None
+    return _secret(settings.api_key) or None
 
 
 class Access:
@@ -79,8 +85,8 @@ class Access:
     def jwt_secret(self) -> str:
         """The chat's signing secret: the setting, else one made once and kept in
         ``data_dir/auth_secret`` (0600), so log-ins survive a restart and every worker agrees."""
-        if self.settings.auth_secret is not None and self.settings.auth_secret.get_secret_value():
-            return self.settings.auth_secret.get_secret_value()
+        if configured := _secret(self.settings.auth_secret):
+            return configured
         path: Path = self.settings.resolve(self.settings.data_dir) / "auth_secret"
         private_file(path)
         secret = path.read_text(encoding="utf-8").strip()

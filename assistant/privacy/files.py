@@ -20,9 +20,14 @@ def private_file(path: Path) -> Path:
     """Create ``path`` (empty) with mode 0600 if it is missing, and make it 0600 if it is not.
 
     Created before SQLite opens it, a database's -wal and -shm files take the same mode.
+    An existing file is never opened here: closing any descriptor of a SQLite file drops the
+    process's locks on it, which corrupts a database another thread is writing.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, FILE_MODE)
-    os.close(fd)
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+        except FileExistsError:
+            pass
     os.chmod(path, FILE_MODE)
     return path

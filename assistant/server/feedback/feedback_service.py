@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
@@ -83,6 +84,7 @@ class FeedbackService:
         private_file(self.path)
         self._lock = threading.Lock()
         self.last_write_error: str | None = None
+        self._failed_at: float | None = None
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             for stmt in _SCHEMA:
@@ -95,22 +97,26 @@ class FeedbackService:
     def _now() -> str:
         return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-    REGISTER_TIMEOUT_S = 0.5  # the longest an answer waits for a busy database
+    REGISTER_TIMEOUT_S = 5.0  # the longest an answer waits for a busy database ...
+    DEGRADED_TIMEOUT_S = 0.1  # ... and while it has just failed (RETRY_AFTER_S), hardly at all
+    RETRY_AFTER_S = 30.0
 
     def register_answer(self, answer_id: str, engine: str, refused: bool) -> bool:
         """Make ``answer_id`` rateable; False (logged, and shown by ``writable``) when the
         database cannot take it now: the answer is served all the same."""
+        failing = self._failed_at is not None and time.monotonic() - self._failed_at < self.RETRY_AFTER_S
         try:
-            with self._lock, self._connect(self.REGISTER_TIMEOUT_S) as db:
+            with self._lock, self._connect(self.DEGRADED_TIMEOUT_S if failing else self.REGISTER_TIMEOUT_S) as db:
                 db.execute(
                     "INSERT OR IGNORE INTO answers (answer_id, time, engine, refused) VALUES (?, ?, ?, ?)",
                     (answer_id, self._now(), engine, int(refused)),
                 )
         except sqlite3.Error as exc:
             self.last_write_error = f"{type(exc).__name__}: {exc}"
+            self._failed_at = time.monotonic()
             log.error("answer %s not registered for feedback: %s", answer_id, self.last_write_error)
             return False
-        self.last_write_error = None
+        self.last_write_error, self._failed_at = None, None
         return True
 
     def writable(self) -> bool:
