@@ -47,16 +47,19 @@ def _chat_user(principal: Principal):
                 metadata={"role": principal.role, "via": principal.via})
 
 
-_failed_names = None
+_failures: dict = {}  # "name" / "address" -> SlidingWindow; made anew by configure_chainlit
+
+
+def _failures_by(kind: str):
+    if kind not in _failures:
+        from assistant.server.security import SlidingWindow
+
+        _failures[kind] = SlidingWindow(runtime.settings().auth_failures_per_minute)
+    return _failures[kind]
 
 
 def _name_failures():
-    global _failed_names
-    if _failed_names is None:
-        from assistant.server.security import SlidingWindow
-
-        _failed_names = SlidingWindow(runtime.settings().auth_failures_per_minute)
-    return _failed_names
+    return _failures_by("name")
 
 
 async def password_login(username: str, password: str):
@@ -151,6 +154,7 @@ def configure_chainlit(settings) -> None:
     from chainlit.utils import wrap_user_function
 
     os.environ["CHAINLIT_AUTH_SECRET"] = access_for(settings).jwt_secret()
+    _failures.clear()
     for module in (cl_auth, cl_socket, cl_server):
         module.require_login = login_required
     config.code.password_auth_callback = wrap_user_function(password_login)
@@ -172,22 +176,18 @@ class SessionGuard:
     def __init__(self, app, max_body: int = 1_048_576):
         self.app = app
         self.max_body = max_body
-        self._login_failures = None
 
     async def _login(self, scope, receive, send):
         """Chainlit's ``POST /login``: an address with too many failed log-ins gets 429."""
-        from assistant.server.security import SlidingWindow
-
-        if self._login_failures is None:
-            self._login_failures = SlidingWindow(runtime.settings().auth_failures_per_minute)
+        failures = _failures_by("address")
         address = (scope.get("client") or ("unknown",))[0]
-        if (wait := self._login_failures.retry_after(address)) is not None:
+        if (wait := failures.retry_after(address)) is not None:
             await _respond(send, 429, f"too many failed log-ins from this address; try again in {wait} s")
             return
 
         async def counting_send(message):
             if message["type"] == "http.response.start" and message["status"] == 401:
-                self._login_failures.add(address)
+                failures.add(address)
             await send(message)
 
         await self.app(scope, receive, counting_send)
@@ -196,12 +196,14 @@ class SessionGuard:
         if scope["type"] == "http" and scope.get("method") == "POST" and scope.get("path", "").endswith("/login"):
             await self._login(scope, receive, send)
             return
-        if scope["type"] != "http" or not scope.get("path", "").endswith(_SESSION_ROUTES) and "/project/file/" not in scope.get("path", ""):
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        sticky = path.endswith("/set-session-cookie")
+        if not (path.endswith(_SESSION_ROUTES) or "/project/file/" in path or sticky):
             await self.app(scope, receive, send)
             return
         body, more, messages = b"", True, []
         content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-        if scope.get("method") in ("POST", "PUT", "DELETE") and content_type.startswith(b"application/json"):
+        if scope.get("method") in ("POST", "PUT", "DELETE") and (sticky or content_type.startswith(b"application/json")):
             while more:
                 message = await receive()
                 messages.append(message)
@@ -211,7 +213,11 @@ class SessionGuard:
                     await _respond(send, 413, "request body too large")
                     return
         session_id = _session_id(scope, body)
-        if session_id is not None:
+        if sticky:  # Chainlit reads its body as JSON unchecked: anything else was a 500
+            if not session_id:
+                await _respond(send, 422, 'send {"session_id": "<id>"} as JSON')
+                return
+        elif session_id is not None:
             problem = _session_problem(scope, session_id)
             if problem is not None:
                 await _respond(send, *problem)

@@ -91,6 +91,14 @@ def _activate_data_layer() -> None:
         cl_data._data_layer_initialized = False
 
 
+def _drop_chainlit_docs(chainlit_app) -> None:
+    """Chainlit's FastAPI app keeps FastAPI's own /docs, /redoc and /openapi.json, open to all
+    and loading Swagger from a CDN; the chat needs none of them (the API's /docs is local)."""
+    docs = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    chainlit_app.openapi()  # the schema of the chat's routes stays available in-process (tests fuzz it)
+    chainlit_app.router.routes = [r for r in chainlit_app.router.routes if getattr(r, "path", None) not in docs]
+
+
 def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services=None) -> FastAPI:
     """Serve the Chainlit chat under ``path`` of ``app``, using ``settings``' services.
 
@@ -108,6 +116,7 @@ def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services
         from assistant.ui.chat_access import SessionGuard
 
         _serve_offline_page()
+        _drop_chainlit_docs(chainlit_app)
         chainlit_app.add_middleware(SessionGuard, max_body=settings.max_body_bytes)
         mount_chainlit(app=app, target=str(_APP_FILE), path=path)
         _activate_data_layer()

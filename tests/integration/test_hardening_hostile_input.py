@@ -162,7 +162,7 @@ def test_path_like_values_are_unknown_names_not_files(client, settings, value):
 
     r = client.post("/ask", json={"question": "who can apply for an SGO?", "authority": value})
     _clear_4xx(r, 422)
-    assert "known_authorities" in r.text
+    assert "known_authorities" in r.text or "control character" in r.text  # "\x00" is no name at all
     _clear_4xx(client.post("/search", json={"query": "SGO", "authority": value}), 422)
     _clear_4xx(client.post("/feedback", json={"answer_id": value, "rating": "up"}), 404, 422)
     _clear_4xx(client.get(f"/documents/{quote(value, safe='')}"), 404, 405)
