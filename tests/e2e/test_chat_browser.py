@@ -204,3 +204,57 @@ def test_practitioner_asks_opens_citation_switches_authority_rates_offline(chat_
     hosts = {urlparse(u).hostname for u in requests + ws_urls}
     assert hosts <= LOCAL_HOSTS, f"the chat contacted outside hosts: {sorted(hosts - LOCAL_HOSTS)}"
     assert len(requests) > 5  # the check saw the page's traffic
+
+
+def test_with_log_in_on_a_practitioner_signs_in_asks_and_meets_no_policy_violation(index_settings, tmp_path):
+    """Log-in on (a user exists): the chat opens on its sign-in form; a wrong password is
+    refused; the right one leads to an answer; the quiz is not the practitioner's; and the
+    page runs under the Content-Security-Policy without a single violation."""
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from assistant.access.identity import access_for
+    from assistant.server.app import create_app
+    from assistant.ui.mount import mount_chat
+
+    _ensure_chromium()
+    settings = index_settings.model_copy(update={"users_file": tmp_path / "users.sqlite3", "auth_secret": "e" * 48})
+    access_for(settings).users.add("pat", "practitioner", "pat's password")
+    app = create_app(settings)
+    mount_chat(app, settings)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="chat-e2e-login", daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive()
+        time.sleep(0.1)
+    console: list[str] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=WAIT_MS)
+            try:
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page.set_default_timeout(WAIT_MS)
+                page.on("console", lambda m: console.append(m.text))
+                page.goto(f"http://127.0.0.1:{port}/chat/")
+                page.locator("#email").fill("pat")
+                page.locator("#password").fill("not my password")
+                page.locator("button[type=submit]").click()
+                page.wait_for_timeout(1000)
+                assert page.locator("#chat-input").count() == 0  # still on the sign-in form
+                page.locator("#password").fill("pat's password")
+                page.locator("button[type=submit]").click()
+                page.locator("#chat-input").wait_for(state="visible")
+                _ask(page, QUESTION)
+                assert "[1]" in _norm(_answer_step(page, 1).inner_text())
+                _ask(page, "/quiz sgo 1")
+                page.get_by_text("The induction quiz is for trainers").wait_for(state="visible")
+                page.screenshot(path=str(ARTIFACTS / "chat_login_e2e.png"))
+            finally:
+                browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+    violations = [c for c in console if "Content Security Policy" in c or "Refused to" in c]
+    assert not violations, violations[:5]
