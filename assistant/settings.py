@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 30.0
 
     # --- service ----------------------------------------------------------------
-    api_key: SecretStr | None = Field(None, description="When set, requests need Authorization: Bearer <key>")
+    api_key: SecretStr | None = Field(None, description="The shared key for scripts (an admin); setting it turns log-in on")
     host: str = "127.0.0.1"
     port: int = 8000
     session_max_turns: int = 6
