@@ -147,7 +147,7 @@ class Access:
         return self.from_chat_claims(str(claims.get("identifier", "")), claims.get("metadata") or {})
 
 
-_access: dict[int, tuple[Settings, Access]] = {}
+_access: dict[int, tuple[Settings, Access]] = {}  # cleared by tests that swap the settings
 
 
 def access_for(settings: Settings) -> Access:

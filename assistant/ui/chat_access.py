@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -127,6 +128,10 @@ def _private_chat_files(settings) -> None:
     from chainlit.session import BaseSession
 
     files = private_dir(chat_files_dir(settings))
+    old = Path(cl_config.APP_ROOT) / ".files"
+    if old.resolve() != files.resolve() and old.is_dir():
+        for leftover in old.iterdir():  # quiz summaries an earlier version left in the repository
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
     cl_config.FILES_DIRECTORY = files
     cl_server.FILES_DIRECTORY = files
     if getattr(BaseSession.persist_file, "_permanence_private", False):

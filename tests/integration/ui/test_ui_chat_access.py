@@ -194,3 +194,24 @@ def test_serve_refuses_to_listen_beyond_loopback_with_log_in_off(tmp_path):
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode == 2
     assert "Refusing to serve on 0.0.0.0 with log-in off" in " ".join(out.stdout.split())
+
+
+def test_single_sign_on_is_chainlits_own_providers_configured_by_environment(base, monkeypatch):
+    monkeypatch.setenv("OAUTH_GOOGLE_CLIENT_ID", "client-id")
+    monkeypatch.setenv("OAUTH_GOOGLE_CLIENT_SECRET", "client-secret")
+    config = httpx.get(f"{base}/chat/auth/config").json()
+    assert config["requireLogin"] is True and "google" in config["oauthProviders"]
+
+
+def test_sso_users_get_their_role_from_the_user_store(settings, monkeypatch):
+    from chainlit.user import User
+
+    from assistant.ui import runtime
+    from assistant.ui.chat_access import sso_login
+
+    monkeypatch.setenv("OAUTH_GOOGLE_CLIENT_ID", "client-id")
+    monkeypatch.setattr(runtime, "_settings", settings)  # another test may have mounted the chat since
+    known = asyncio.run(sso_login("google", "t", {}, User(identifier="alice")))
+    stranger = asyncio.run(sso_login("google", "t", {}, User(identifier="someone@else.example")))
+    assert known.metadata == {"role": "trainer", "via": "oauth"}
+    assert stranger.metadata["role"] == "practitioner"

@@ -261,3 +261,35 @@ def test_registering_an_answer_is_best_effort_when_the_store_is_locked(settings)
         blocker.rollback()
         blocker.close()
     assert feedback.writable() and feedback.register_answer("a1", "extractive", False)
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+
+def test_users_and_purge_commands(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from assistant.access.identity import _access
+    from assistant.cli import app
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("PERMANENCE_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    _access.clear()
+    try:
+        runner = CliRunner()
+        r = runner.invoke(app, ["users", "add", "tess", "--role", "Trainer", "--password-stdin"],
+                          input="a long enough password\n")
+        assert r.exit_code == 0 and "log-in is on" in r.output
+        assert runner.invoke(app, ["users", "add", "x", "--role", "boss", "--no-password"]).exit_code == 2
+        token = runner.invoke(app, ["users", "token", "tess"]).output.strip()
+        assert token.startswith("pat_")
+        listed = runner.invoke(app, ["users", "list", "--json"]).output
+        assert '"role": "trainer"' in listed and token not in listed
+        r = runner.invoke(app, ["purge"])
+        assert r.exit_code == 0 and "feedback comments cleared: 0" in r.output
+        assert runner.invoke(app, ["users", "remove", "tess"]).exit_code == 0
+        assert runner.invoke(app, ["users", "remove", "tess"]).exit_code == 2
+    finally:
+        get_settings.cache_clear()
+        _access.clear()
