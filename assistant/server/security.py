@@ -60,8 +60,9 @@ class SlidingWindow:
             return max(1, math.ceil(self.window_s - (now - q[0])))
 
     def add(self, key: str) -> None:
+        now = self._clock()
         with self._lock:
-            self._recent(key, self._clock()).append(self._clock())
+            self._recent(key, now).append(now)
 
     def take(self, key: str) -> int | None:
         """Count one event unless over the limit; the Retry-After seconds when over."""

@@ -100,6 +100,7 @@ class FeedbackService:
     REGISTER_TIMEOUT_S = 5.0  # the longest an answer waits for a busy database ...
     DEGRADED_TIMEOUT_S = 0.1  # ... and while it has just failed (RETRY_AFTER_S), hardly at all
     RETRY_AFTER_S = 30.0
+    HEALTH_TIMEOUT_S = 0.5  # /health answers quickly even while the store is locked
 
     def register_answer(self, answer_id: str, engine: str, refused: bool) -> bool:
         """Make ``answer_id`` rateable; False (logged, and shown by ``writable``) when the
@@ -124,7 +125,7 @@ class FeedbackService:
         and lets it go, without changing anything."""
         try:
             with self._lock:
-                db = self._connect(self.REGISTER_TIMEOUT_S)
+                db = self._connect(self.HEALTH_TIMEOUT_S)
                 try:
                     db.execute("BEGIN IMMEDIATE")
                     db.execute("ROLLBACK")
