@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 
 _BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-CLEAN_TEXT_SCHEMA = {"pattern": r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"}
+_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f"
+CLEAN_TEXT_SCHEMA = {"pattern": rf"^[^{_CONTROL}]*$"}
+# the same, with at least one character that is not white space (a question, a query)
+CLEAN_NONBLANK_TEXT_SCHEMA = {"minLength": 1, "pattern": rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"}
 
 
 def bad_character(value: str) -> str | None:

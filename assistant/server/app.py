@@ -77,6 +77,34 @@ def _add_docs(app: FastAPI) -> None:
         return page
 
 
+def _name_the_authorities(app: FastAPI) -> None:
+    """Every ``authority`` field and parameter in the schema lists the names the API accepts
+    (full, short and aliases from the manifest), so what the schema allows the API takes."""
+    base = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = base()
+        try:
+            from assistant.services import get_services
+
+            names = sorted({n for ns in get_services(app.state.settings).corpus.authority_names.values() for n in ns})
+        except Exception:  # noqa: BLE001 - no readable manifest: the schema stays as the models say
+            return schema
+        targets = [p.get("authority") for s in schema.get("components", {}).get("schemas", {}).values()
+                   for p in [s.get("properties", {})]]
+        targets += [p.get("schema") for ops in schema.get("paths", {}).values() for op in ops.values()
+                    for p in op.get("parameters", []) if p.get("name") == "authority"]
+        for target in filter(None, targets):
+            for branch in target.get("anyOf", [target]):
+                if branch.get("type") == "string":
+                    branch["enum"] = names
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _lifespan(settings: Settings):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -107,5 +135,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     for name in _ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    _name_the_authorities(app)
     _add_docs(app)
     return app
