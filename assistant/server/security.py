@@ -115,7 +115,7 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
     principal = None
     if credentials is not None:
         principal = access.from_bearer(credentials.credentials.strip())
-    elif request.method in ("GET", "HEAD") and (cookie := _chat_cookie(request)) is not None:
+    elif request.method in ("GET", "HEAD") and (cookie := chat_cookie(request)) is not None:
         # the cookie only reads (the docs, the schema, lists): a page elsewhere cannot make
         # a browser change anything with it
         principal = access.from_chat_jwt(cookie)
@@ -128,7 +128,7 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
     return principal
 
 
-def _chat_cookie(request: Request) -> str | None:
+def chat_cookie(request: Request) -> str | None:
     """The chat's log-in token (Chainlit's ``access_token`` cookie, split in chunks when long)."""
     cookies = request.cookies
     if token := cookies.get("access_token"):

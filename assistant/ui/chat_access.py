@@ -240,16 +240,14 @@ def _session_id(scope, body: bytes) -> str | None:
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     if "session_id" in query:
         return query["session_id"][0]
-    if body:
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return None
-        if isinstance(data, dict) and "sessionId" in data:
-            return str(data["sessionId"]) if isinstance(data["sessionId"], str) else ""
-        if isinstance(data, dict) and "session_id" in data:
-            return str(data["session_id"]) if isinstance(data["session_id"], str) else ""
-    return None
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not ({"sessionId", "session_id"} & data.keys()):
+        return None
+    value = data.get("sessionId", data.get("session_id"))
+    return value if isinstance(value, str) else ""  # "" is no session
 
 
 def _session_problem(scope, session_id: str) -> tuple[int, str] | None:
@@ -262,9 +260,9 @@ def _session_problem(scope, session_id: str) -> tuple[int, str] | None:
         return None
     from starlette.requests import Request
 
-    from assistant.server.security import _chat_cookie
+    from assistant.server.security import chat_cookie
 
-    token = _chat_cookie(Request(scope))
+    token = chat_cookie(Request(scope))
     principal = _access().from_chat_jwt(token) if token else None
     if principal is None:
         return 401, "log-in required"
