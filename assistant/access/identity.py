@@ -64,6 +64,7 @@ class Access:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.users = UserStore(settings)
+        self._jwt_secret: str | None = None
 
     @property
     def enabled(self) -> bool:
@@ -85,8 +86,11 @@ class Access:
     def jwt_secret(self) -> str:
         """The chat's signing secret: the setting, else one made once and kept in
         ``data_dir/auth_secret`` (0600), so log-ins survive a restart and every worker agrees."""
-        if configured := _secret(self.settings.auth_secret):
-            return configured
+        if self._jwt_secret is None:
+            self._jwt_secret = _secret(self.settings.auth_secret) or self._kept_secret()
+        return self._jwt_secret
+
+    def _kept_secret(self) -> str:
         path: Path = self.settings.resolve(self.settings.data_dir) / "auth_secret"
         private_file(path)
         secret = path.read_text(encoding="utf-8").strip()
