@@ -91,13 +91,19 @@ class Access:
         return self._jwt_secret
 
     def _kept_secret(self) -> str:
+        """``data_dir/auth_secret``, made by whichever worker comes first (link, never overwrite)."""
         path: Path = self.settings.resolve(self.settings.data_dir) / "auth_secret"
+        if not path.exists():
+            draft = private_file(path.with_name(f"auth_secret.{os.getpid()}.{secrets.token_hex(4)}"))
+            draft.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
         private_file(path)
-        secret = path.read_text(encoding="utf-8").strip()
-        if not secret:
-            secret = secrets.token_urlsafe(48)
-            path.write_text(secret, encoding="utf-8")
-        return secret
+        return path.read_text(encoding="utf-8").strip()
 
     # -- credentials ----------------------------------------------------------------------
     def from_bearer(self, token: str) -> Principal | None:
