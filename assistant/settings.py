@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     rerank_lexical_weight: float = Field(0.5, description="Share of the final score given to query-term overlap")
     refusal_overlap_weight: float = Field(2.0, description="Weight of concept overlap in the refusal score (calibrated)")
     refusal_unknown_weight: float = Field(0.5, description="Weight of words unknown to the corpus in the refusal score (calibrated)")
+    answer_semantic_weight: float = Field(
+        0.5, ge=0, description="Weight of a unit's sentence-embedding similarity to the question when choosing what to quote"
+    )
+    answer_keep_ratio: float = Field(
+        0.75, gt=0, le=1, description="A further quote from the same document must score at least this share of the best one"
+    )
     answer_max_units: int = Field(3, description="Most sentences or list blocks quoted per authority")
 
     # --- generative engine (any OpenAI-compatible endpoint) --------------------

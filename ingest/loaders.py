@@ -2,7 +2,8 @@
 
 Supported: ``.txt`` / ``.md`` (UTF-8), ``.html`` / ``.htm`` (tags and site chrome
 stripped, "Last Updated: …" / "vNN" read into metadata), ``.pdf`` (pypdf, page numbers
-kept as spans of the normalised text). Anything else is refused. Every refusal is a
+kept as spans of the normalised text), ``.docx`` (python-docx: the section path from Word's
+heading styles, list paragraphs as bullets, tables row by row). Anything else is refused. Every refusal is a
 ``LoadError`` whose message names the file and the reason in one line.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from ingest.normalise import NormalisedText, PageSpan, normalise_pages, normalise_text
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 
 class LoadError(Exception):
@@ -33,7 +34,7 @@ class LoadedDocument:
     """One file, loaded: the normalised text is what all offsets refer to."""
 
     path: Path
-    source_format: str  # txt | md | html | pdf
+    source_format: str  # txt | md | html | pdf | docx
     text: str
     pages: list[PageSpan] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
@@ -80,6 +81,8 @@ def load_file(path: Path | str, max_bytes: int | None = None) -> LoadedDocument:
 
     if suffix == ".pdf":
         doc = _load_pdf(path, data)
+    elif suffix == ".docx":
+        doc = _load_docx(path, data)
     else:
         text = _decode_utf8(path, data)
         if suffix in (".html", ".htm"):
@@ -236,6 +239,120 @@ def _load_html(path: Path, text: str) -> LoadedDocument:
     if parser.title.strip():
         metadata["html_title"] = re.sub(r"\s+", " ", parser.title).strip()
     return LoadedDocument(path, "html", norm.text, [], metadata, parser.headings)
+
+
+# --- Word (.docx) ----------------------------------------------------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: encrypted .docx or an old .doc
+_HEADING_STYLE = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
+
+
+def _docx_heading_level(paragraph) -> int | None:
+    """Level of a Word heading: the built-in "Heading N" styles, or an outline level set on the
+    paragraph or its style (how renamed and localised heading styles still mark structure)."""
+    style = paragraph.style
+    while style is not None:
+        m = _HEADING_STYLE.match(style.name or "")
+        if m:
+            return int(m.group(1))
+        style = style.base_style
+    style_el = getattr(paragraph.style, "_element", None)
+    for ppr in (paragraph._p.pPr, style_el.pPr if style_el is not None else None):
+        lvl = ppr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}outlineLvl") if ppr is not None else None
+        if lvl is not None:
+            val = lvl.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val")
+            if val is not None and val.isdigit() and int(val) < 9:
+                return int(val) + 1
+    return None
+
+
+def _docx_is_list_item(paragraph) -> bool:
+    """Bulleted or numbered: Word's List styles, or numbering set on the paragraph."""
+    if (paragraph.style.name or "").lower().startswith("list"):
+        return True
+    ppr = paragraph._p.pPr
+    return ppr is not None and ppr.numPr is not None
+
+
+def _docx_table_rows(table) -> list[str]:
+    """One line per row, cells tab-separated (as the HTML loader writes them), merged cells once."""
+    rows = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cells.append(re.sub(r"\s+", " ", " ".join(p.text for p in cell.paragraphs)).strip())
+        if any(cells):
+            rows.append("\t".join(cells))
+    return rows
+
+
+def _load_docx(path: Path, data: bytes) -> LoadedDocument:
+    import io
+    import zipfile
+
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise LoadError(path, "Word document is password-protected (encrypted); provide an unprotected copy")
+        raise LoadError(path, "an old binary Word file (.doc) or another OLE file, not .docx; save it as .docx")
+    if not data.startswith(b"PK"):
+        raise LoadError(path, "not a .docx (no zip header): corrupt or mislabelled file")
+    try:
+        import docx
+    except ImportError:  # pragma: no cover - python-docx is a dependency
+        raise LoadError(path, "cannot read .docx: python-docx is not installed") from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise LoadError(path, "corrupt .docx: the zip container cannot be read") from None
+    except (KeyError, ValueError) as exc:
+        raise LoadError(path, f"corrupt .docx: not a Word document ({exc})") from None
+    except Exception as exc:  # lxml errors on damaged XML and the like: one line, never a crash
+        raise LoadError(path, f"corrupt .docx, cannot be read ({type(exc).__name__})") from None
+
+    from docx.table import Table
+
+    parts: list[str] = []
+    headings: list[tuple[int, str]] = []
+    prev_list = False
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            rows = _docx_table_rows(block)
+            if rows:
+                parts.append("\n\n" + "\n".join(rows) + "\n\n")
+            prev_list = False
+            continue
+        text = re.sub(r"\s+", " ", block.text).strip()
+        if not text:
+            continue
+        level = _docx_heading_level(block)
+        if level is not None:
+            headings.append((level, text))
+            parts.append(f"\n\n{text}\n\n")
+            prev_list = False
+        elif _docx_is_list_item(block):
+            # list items follow each other line by line, so the list stays one unit
+            parts.append(("\n" if prev_list else "\n\n") + f"• {text}")
+            prev_list = True
+        else:
+            parts.append(f"\n\n{text}\n\n")
+            prev_list = False
+    body = "".join(parts)
+    body = re.sub(r"\n{3,}", "\n\n", body).strip()
+    if not body:
+        raise LoadError(path, "Word document has no text (empty, or only images)")
+    norm = normalise_text(body)
+    metadata = dict(norm.metadata)
+    props = document.core_properties
+    if props.title:
+        metadata["docx_title"] = props.title.strip()
+    if props.modified:
+        metadata.setdefault("last_updated", props.modified.date().isoformat())
+    if props.revision:
+        metadata["docx_revision"] = str(props.revision)
+    return LoadedDocument(path, "docx", norm.text, [], metadata, headings)
 
 
 # --- PDF -------------------------------------------------------------------------

@@ -15,13 +15,21 @@ from dataclasses import dataclass, field
 from assistant.answering.differences import differ, timescales
 from assistant.answering.document_texts import DocumentTexts
 from assistant.answering.gap_log import NearestSection
+from assistant.answering.gate import Quote, answers, covers_subject, refusal_reason
 from assistant.answering.passages import Unit, units_in
+from assistant.answering.spans import extend, join
+from assistant.answering.unit_vectors import UnitVectors, unit_embed_text, unit_vector_dir
+from assistant.components.embedding.embedding_component import get_embedder
+from assistant.answering.versions import framing as version_framing
 from assistant.corpus import Corpus
 from assistant.models import Citation, DocumentMeta, RetrievedChunk
 from assistant.retrieval.hybrid_retriever import Retrieval
 from assistant.retrieval.query_analysis import is_count_question, is_list_question, is_when_question
+from assistant.retrieval.glossary import load_glossary
 from assistant.retrieval.lexical import TermWeights, content_terms
 from assistant.settings import Settings
+from assistant.understanding.answer_types import checks_answer_type, holds_answer_type
+from assistant.understanding.frame import QuestionFrame
 
 _FIGURE = re.compile(r"\b\d{2,}\b|\d+%")
 _BULLET_MARK = re.compile(r"^\s*(?:[-\u2022\u00b7*\u25aa\u25e6\u2013])\s+")
@@ -77,12 +85,17 @@ class ExtractiveEngine:
         self.corpus = corpus
         self.texts = texts
         self.weights = weights
+        self.glossary = load_glossary(settings.glossary_path)
+        self.vectors = UnitVectors(
+            lambda texts: get_embedder(settings).embed_documents(texts), unit_vector_dir(settings)
+        )
 
     # -- candidates ----------------------------------------------------------------
-    def candidates(self, retrieval: Retrieval) -> list[Candidate]:
+    def candidates(self, retrieval: Retrieval, frame: QuestionFrame | None = None) -> list[Candidate]:
         """Every unit of the retrieved passages, scored by query-term overlap and rank."""
         terms = retrieval.query_terms
-        list_q = is_list_question(retrieval.question)
+        typed = frame is not None and checks_answer_type(frame.answer_type)
+        list_q = frame.answer_type == "list" if frame else is_list_question(retrieval.question)
         when_q = is_when_question(retrieval.question)
         count_q = is_count_question(retrieval.question)
         best: dict[tuple[str, int, int], Candidate] = {}
@@ -117,12 +130,33 @@ class ExtractiveEngine:
                     score += 0.2
                 if u.kind == "sentence" and len(content_terms(utext)) < 4:
                     score -= 0.1  # fragments ("See also: ...") say little on their own
+                if typed and frame is not None:
+                    # the sentence that holds what was asked for beats the one that restates the question
+                    score += 0.12 if holds_answer_type(utext, frame.answer_type) else -0.12
                 if key not in best or best[key].score < score:
                     best[key] = Candidate(doc_id, u, utext, lex, score, hit)
+        self._add_meaning(retrieval, list(best.values()))
         return sorted(best.values(), key=lambda c: -c.score)
 
+    def _add_meaning(self, retrieval: Retrieval, cands: list[Candidate]) -> None:
+        """Blend each unit's sentence-embedding similarity to the question into its score."""
+        w = self.settings.answer_semantic_weight
+        if w <= 0 or not cands:
+            return
+        keyed = []
+        for c in cands:
+            got = self.texts.for_chunk(c.chunk.chunk)
+            digest = UnitVectors.text_key(got[0]) if got else c.chunk.chunk.id
+            heading = " > ".join(self.texts.section(c.document_id, c.unit.start))
+            keyed.append(((digest, c.unit.start, c.unit.end), unit_embed_text(heading, c.text)))
+        sims = self.vectors.similarities(retrieval.question, keyed)
+        for c, sim in zip(cands, sims):
+            c.score += w * sim
+
     # -- selection -----------------------------------------------------------------
-    def select(self, retrieval: Retrieval, cands: list[Candidate]) -> dict[str, list[Candidate]]:
+    def select(
+        self, retrieval: Retrieval, cands: list[Candidate], frame: QuestionFrame | None = None
+    ) -> dict[str, list[Candidate]]:
         """Documents to quote (in order of relevance) and the units quoted from each."""
         if not cands:
             return {}
@@ -132,9 +166,11 @@ class ExtractiveEngine:
         top = cands[0].score
         named = bool(retrieval.analysis.authorities) or bool(retrieval.analysis.scope.document_ids)
         keep_ratio = 0.5 if named else 0.8
+        if retrieval.analysis.scope.reason == "comparing versions":
+            keep_ratio = 0.0  # a version question is answered from every version that speaks to it
         docs = [d for d, cs in by_doc.items() if cs[0].score >= keep_ratio * top and cs[0].lexical > 0]
         docs.sort(key=lambda d: -by_doc[d][0].score)
-        list_q = is_list_question(retrieval.question)
+        list_q = frame.answer_type == "list" if frame else is_list_question(retrieval.question)
         chosen: dict[str, list[Candidate]] = {}
         for d in docs:
             cs = by_doc[d]
@@ -149,7 +185,8 @@ class ExtractiveEngine:
             for c in cs:
                 if len(picked) >= self.settings.answer_max_units:
                     break
-                if c.score < 0.75 * group_best or c in picked:
+                # a second quote must be nearly as good as the first: no padding with neighbours
+                if c.score < self.settings.answer_keep_ratio * group_best or c in picked:
                     continue
                 if c.unit.kind == "list" and best_list is not None and c.score < 0.95 * best_list.score:
                     continue  # one list answers a list question; a second must be as good
@@ -161,12 +198,83 @@ class ExtractiveEngine:
         return chosen
 
     # -- rendering -----------------------------------------------------------------
-    def answer(self, retrieval: Retrieval) -> EngineAnswer:
-        cands = self.candidates(retrieval)
-        chosen = self.select(retrieval, cands)
+    def quoted_whole(self, chosen: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+        """Each chosen unit grown to its whole point (``spans.extend``), overlaps merged."""
+        out: dict[str, list[Candidate]] = {}
+        for doc_id, picked in chosen.items():
+            grown: list[Candidate] = []
+            for c in picked:
+                got = self.texts.for_chunk(c.chunk.chunk)
+                if got is not None:
+                    text, units = got
+                    unit = extend(c.unit, units, text)
+                    if unit is not c.unit:
+                        c = Candidate(c.document_id, unit, text[unit.start : unit.end], c.lexical, c.score, c.chunk)
+                if any(g.unit.start < c.unit.end and c.unit.start < g.unit.end for g in grown):
+                    continue
+                grown.append(c)
+            out[doc_id] = sorted(grown, key=lambda c: c.unit.start)
+        return out
+
+    def joined(self, chosen: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+        """Quotes of one paragraph that nearly touch become one quote (``spans.join``)."""
+        out: dict[str, list[Candidate]] = {}
+        for doc_id, picked in chosen.items():
+            merged: list[Candidate] = []
+            for c in sorted(picked, key=lambda c: c.unit.start):
+                prev = merged[-1] if merged else None
+                got = self.texts.for_chunk(c.chunk.chunk) if prev is not None else None
+                unit = join(prev.unit, c.unit, got[1]) if prev is not None and got is not None else None
+                if prev is not None and got is not None and unit is not None:
+                    merged[-1] = Candidate(doc_id, unit, got[0][unit.start : unit.end], max(prev.lexical, c.lexical),
+                                           max(prev.score, c.score), prev.chunk)
+                else:
+                    merged.append(c)
+            out[doc_id] = merged
+        return out
+
+    def gated(
+        self, chosen: dict[str, list[Candidate]], frame: QuestionFrame
+    ) -> tuple[dict[str, list[Candidate]], str | None]:
+        """Only the quotes that answer the frame's question; the refusal reason when none do."""
+        kept: dict[str, list[Candidate]] = {}
+        subject_missing = True
+        for doc_id, picked in chosen.items():
+            ok: list[Candidate] = []
+            for c in picked:
+                quote = Quote(c.text, self._context(c))
+                if not covers_subject(frame, quote, self.glossary):
+                    continue
+                subject_missing = False
+                if answers(frame, quote, self.glossary):
+                    ok.append(c)
+            if ok:
+                kept[doc_id] = ok
+        if kept:
+            return kept, None
+        return {}, refusal_reason(frame, subject_missing)
+
+    def _context(self, c: Candidate) -> str:
+        lead = ""
+        if c.unit.kind == "list" and c.unit.lead:
+            got = self.texts.for_chunk(c.chunk.chunk)
+            if got is not None:
+                lead = got[0][c.unit.lead[0] : c.unit.lead[1]]
+        # the retrieved passage around the quote says what it is about as much as its heading
+        return f"{c.chunk.chunk.section}\n{lead}\n{c.chunk.chunk.text}"
+
+    def answer(self, retrieval: Retrieval, frame: QuestionFrame | None = None) -> EngineAnswer:
+        cands = self.candidates(retrieval, frame)
+        chosen = self.quoted_whole(self.select(retrieval, cands, frame))
         if not chosen:
             return EngineAnswer(answer="", refused=True, refusal_reason="weak_evidence")
+        if frame is not None:
+            chosen, reason = self.gated(chosen, frame)
+            if reason:
+                return EngineAnswer(answer="", refused=True, refusal_reason=reason)
+        chosen = self.joined(chosen)
         citations: list[Citation] = []
+        cited: list[Candidate] = []
         blocks: list[tuple[DocumentMeta, list[str]]] = []
         phrases: dict[str, list[tuple[str, int]]] = {}
         for doc_id, picked in chosen.items():
@@ -176,6 +284,7 @@ class ExtractiveEngine:
             for c in picked:
                 n = len(citations) + 1
                 citations.append(self._citation(n, doc, c))
+                cited.append(c)
                 for p in timescales(flat(c.text)):
                     phrases.setdefault(doc_id, []).append((p, n))
                 if c.unit.kind == "list":
@@ -191,7 +300,16 @@ class ExtractiveEngine:
 
         lines: list[str] = []
         authorities = sorted({doc.authority for doc, _ in blocks})
-        if len(blocks) > 1:
+        scope = retrieval.analysis.scope
+        if scope.reason == "comparing versions" and scope.document_ids:
+            in_scope = [self.corpus.by_id(d) for d in scope.document_ids]
+            first_quote = {c.document_id: (c.text, i) for i, c in reversed(list(enumerate(cited, 1)))}
+            quoted = [(d, flat(first_quote[d.id][0]), first_quote[d.id][1]) for d in in_scope if d.id in first_quote]
+            quoted.sort(key=lambda q: (q[0].status != "current", -(q[0].date.toordinal() if q[0].date else 0)))
+            missing = [d for d in in_scope if d.id not in first_quote]
+            lines += version_framing(quoted, missing)
+            lines.append("")
+        elif len(blocks) > 1:
             groups = {d: [p for p, _ in ps] for d, ps in phrases.items()}
             same_authority = len(authorities) == 1
             what = "versions" if same_authority else "authorities"
@@ -296,14 +414,28 @@ def refusal_text(nearest: list[NearestSection], reason: str | None = None) -> st
     lines = [
         "The policies in the corpus do not cover this question, so I can't answer it from them.",
     ]
-    if reason == "no_amount_in_policies":
-        lines.append("It asks for a sum of money, and none of the passages found states one.")
+    why = _REFUSAL_WHY.get(reason or "")
+    if why:
+        lines.append(why)
     if nearest:
         lines.append("")
         lines.append("The nearest sections are:")
         for s in nearest:
             lines.append(f"- {s.authority}, *{s.title}* ({s.version}, {s.status}): {s.section}")
     return "\n".join(lines)
+
+
+# Why a question was declined, in words; the answerability gate's reasons are no_<type>_in_policies.
+_REFUSAL_WHY = {
+    "no_amount_in_policies": "It asks for a sum of money, and none of the passages found states one.",
+    "no_duration_in_policies": "It asks how long something lasts, and none of the passages found states that.",
+    "no_frequency_in_policies": "It asks how often something happens, and none of the passages found states that.",
+    "no_date_in_policies": "It asks when something happens, and none of the passages found states a time for it.",
+    "no_person_in_policies": "It asks who does something, and none of the passages found names anyone for it.",
+    "no_number_in_policies": "It asks for a figure, and none of the passages found gives one.",
+    "no_case_law_in_policies": "It asks about case law, and the policies found cite none on this.",
+    "subject_not_in_policies": "None of the passages found is about what it asks.",
+}
 
 
 def _phrase_key(phrase: str) -> str:

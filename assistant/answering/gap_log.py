@@ -1,8 +1,17 @@
 """The policy-gap log: every refusal, for QA leads to see what the policies do not cover.
 
-SQLite (WAL) under ``data_dir``. Time, authority, reason and the nearest sections are
-always stored; the question's text only when ``settings.store_questions`` is true,
-because a question may carry details of a child.
+SQLite (WAL) under ``data_dir``. Time, authority, reason code and the nearest sections are
+always stored (for every reason: a question declined before retrieval, such as one about a
+council the corpus does not hold, gets the nearest sections in all authorities); the
+question's text only when ``settings.store_questions`` is true, because a question may carry
+details of a child. ``summary`` groups refusals by reason and by section, so a QA lead sees
+which topics practitioners ask about that the policies do not cover.
+
+Reason codes: ``weak_evidence`` (nothing in the policies is close enough),
+``no_amount_in_policies`` (asks for a sum of money no passage states), ``unknown_authority``
+(a council the corpus holds no policy for), ``out_of_domain`` (not about permanence),
+``injection`` (an attempt to change the assistant's instructions), ``model_not_covered`` and
+``generation_failed`` (the optional generative engine).
 """
 
 from __future__ import annotations
@@ -30,6 +39,32 @@ class NearestSection(BaseModel):
     section: str
     page: int | None = None
     score: float = 0.0
+
+
+class SectionCount(BaseModel):
+    """A section named among the nearest of ``count`` refusals."""
+
+    document_id: str
+    authority: str
+    title: str
+    section: str
+    count: int
+    reasons: dict[str, int]
+
+
+class ReasonCount(BaseModel):
+    reason: str
+    count: int
+    sections: list[SectionCount]  # the sections refusals of this reason came closest to, most first
+
+
+class GapSummary(BaseModel):
+    total: int
+    since: str | None
+    authority: str | None
+    by_reason: list[ReasonCount]
+    by_section: list[SectionCount]
+    by_authority: dict[str, int]
 
 
 class GapRecord(BaseModel):
@@ -88,6 +123,45 @@ class GapLog:
                 "INSERT INTO gaps (time, authority, reason, question, nearest_sections) VALUES (?, ?, ?, ?, ?)", row
             )
             return int(cur.lastrowid)
+
+    def summary(self, since: str | None = None, authority: str | None = None, top: int = 10) -> GapSummary:
+        """Refusals counted per reason code, per nearest section (overall and per reason) and
+        per authority asked about; ``since`` is an ISO date or time (UTC)."""
+        sql = "SELECT authority, reason, nearest_sections FROM gaps WHERE time >= ?"
+        args: tuple = (since or "",)
+        if authority:
+            sql += " AND authority = ?"
+            args += (authority,)
+        with self._lock, self._connect() as db:
+            rows = db.execute(sql, args).fetchall()
+        reasons: dict[str, int] = {}
+        per_auth: dict[str, int] = {}
+        sections: dict[tuple[str, str], dict] = {}
+        per_reason_sections: dict[str, dict[tuple[str, str], int]] = {}
+        for auth, reason, nearest_json in rows:
+            reasons[reason] = reasons.get(reason, 0) + 1
+            per_auth[auth or "(all)"] = per_auth.get(auth or "(all)", 0) + 1
+            for n in json.loads(nearest_json):
+                key = (n["document_id"], n["section"])
+                entry = sections.setdefault(key, {"document_id": n["document_id"], "authority": n["authority"],
+                                                  "title": n["title"], "section": n["section"], "count": 0, "reasons": {}})
+                entry["count"] += 1
+                entry["reasons"][reason] = entry["reasons"].get(reason, 0) + 1
+                per_reason_sections.setdefault(reason, {})[key] = per_reason_sections.setdefault(reason, {}).get(key, 0) + 1
+
+        def ranked(counts: dict[tuple[str, str], int]) -> list[SectionCount]:
+            keys = sorted(counts, key=lambda k: (-counts[k], k))[:top]
+            return [SectionCount(**{**sections[k], "count": counts[k]}) for k in keys]
+
+        return GapSummary(
+            total=len(rows),
+            since=since,
+            authority=authority,
+            by_reason=[ReasonCount(reason=r, count=c, sections=ranked(per_reason_sections.get(r, {})))
+                       for r, c in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
+            by_section=ranked({k: v["count"] for k, v in sections.items()}),
+            by_authority=dict(sorted(per_auth.items(), key=lambda kv: (-kv[1], kv[0]))),
+        )
 
     def list(self, limit: int = 100, authority: str | None = None) -> list[GapRecord]:
         """Most recent first."""

@@ -46,6 +46,12 @@ _OFF_TOPIC = [
     r"\b(?:stock|share)\s+price\b|\bbitcoin\b|\bcrypto\b",
     r"\bcapital\s+of\b",
     r"\b(?:python|javascript|java|c\+\+)\s+(?:code|function|script)\b",
+    # other services and other law: outside children's permanence planning altogether
+    r"\badult\s+(?:social\s+care|services|safeguarding)\b|\bcare\s+act\s+assessment\b",
+    r"\b(?:council|income)\s+tax\b|\bpay\s+(?:any\s+)?tax\b|\btax(?:ed|able)\b|\bhmrc\b",
+    r"\b(?:leave\s+to\s+remain|immigration|visa|asylum\s+claim|home\s+office)\b",
+    r"\b(?:adoption|maternity|paternity|parental|shared\s+parental)\s+(?:leave|pay)\b|\bleave\s+from\s+work\b",
+    r"\b(?:universal\s+credit|child\s+benefit|housing\s+benefit|pip\s+claim|mortgage)\b",
 ]
 _OFF_TOPIC_RE = re.compile("|".join(f"(?:{p})" for p in _OFF_TOPIC), re.IGNORECASE)
 

@@ -32,6 +32,8 @@ class Unit:
     # For lists: the lead-in span and each item's span (document offsets).
     lead: tuple[int, int] | None = None
     items: tuple[tuple[int, int], ...] = ()
+    # For sentences: the paragraph they stand in, so a quote can grow to the whole point.
+    para: tuple[int, int] | None = None
 
 
 @dataclass
@@ -150,7 +152,7 @@ def segment(text: str) -> list[Unit]:
             i = end_line + 1
             continue
         for s_, e_ in split_sentences(text, para_start, para_end):
-            units.append(Unit("sentence", s_, e_))
+            units.append(Unit("sentence", s_, e_, para=(para_start, para_end)))
         i = end_line + 1
     return units
 

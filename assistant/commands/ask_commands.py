@@ -14,6 +14,8 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
+from assistant.answering.unit_vectors import warm_answer_units
+
 console = Console()
 
 
@@ -164,6 +166,7 @@ def _ensure_index(settings) -> None:
     report = ensure_index(settings, progress=True)
     if getattr(report, "built", False):
         console.print(f"Index built in {report.seconds:.0f} s.")
+    warm_answer_units(settings)
 
 
 def _mount_chat(app, settings) -> str | None:
@@ -183,6 +186,8 @@ def gaps(
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
     limit: int = typer.Option(100, help="How many, most recent first"),
     authority: str | None = typer.Option(None, "--authority", "-a"),
+    summary: bool = typer.Option(False, "--summary", help="Group refusals by reason code and nearest section"),
+    since: str | None = typer.Option(None, "--since", help="With --summary: only refusals on or after YYYY-MM-DD"),
 ) -> None:
     """Questions the assistant refused: possible gaps in the policies, for QA leads."""
     from assistant.corpus import UnknownAuthority
@@ -193,6 +198,11 @@ def gaps(
     except UnknownAuthority as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    if summary or since:
+        from assistant.commands.qa_review_commands import print_gap_summary
+
+        print_gap_summary(services, since=since, authority=full, as_json=as_json)
+        return
     records = services.gaps.list(limit=limit, authority=full)
     if as_json:
         sys.stdout.write(json.dumps([r.model_dump() for r in records], indent=2) + "\n")

@@ -1,10 +1,13 @@
 """CLI: ``permanence eval`` (gold set through the assistant and the baselines) and
 ``permanence diff-versions`` (section-by-section diff of two policy versions).
 
-Exit codes of ``eval``: 0 every threshold met and the gold is current; 1 a metric is below
-its threshold (``eval/thresholds.yaml``, ``--fail-under`` overrides); 2 bad usage (unknown
-engine or kind, malformed gold set, missing baseline run, no index); 3 stale gold: gold
-passages that are no longer in the corpus (the report lists them apart from regressions).
+Exit codes of ``eval``: 0 every threshold met, no regression and the gold is current; 1 a
+metric is below its threshold (``eval/thresholds.yaml``, ``--fail-under`` overrides) or, with
+``--baseline``, an item whose gold is unchanged went from pass to fail (a genuine regression);
+2 bad usage (unknown engine or kind, malformed gold set, missing baseline run, no index); 3 only
+stale gold: gold passages no longer verbatim in the current version of their policy (listed
+apart with a suggested edit, never counted as regressions). The first line printed (and the
+first line of summary.md and report.html) is the verdict that says which.
 """
 
 from __future__ import annotations
@@ -119,28 +122,32 @@ def print_summary(run) -> None:
     from assistant.evaluation.report import HEADLINE, fmt
 
     d = run.data
-    cols = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("citation_recall", "cite R"), ("key_fact_recall", "facts"),
+    _out.print(run.verdict, markup=False, highlight=False, soft_wrap=True)  # one line, for scripts
+    cols = [("hit_at_5", "hit@5"), ("mrr", "MRR"), ("citation_precision", "cite P"), ("citation_recall", "cite R"), ("key_fact_recall", "facts"),
             ("unsupported_rate", "unsupp"), ("refusal_accuracy", "refuse"), ("false_refusal_rate", "false ref"),
             ("rule_exact", "rules"), ("pass_rate", "pass"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms")]
     assert all(m in dict(HEADLINE) for m, _ in cols)
     table = Table(title=f"{d['gold_items']} gold items · {d['timings_s']['total']:.1f} s")
     table.add_column("engine")
+    table.add_column("split")
     for _, label in cols:
         table.add_column(label, justify="right")
     for name, eng in d["engines"].items():
-        s = eng["summary"]
-        table.add_row(name, *[fmt(s.get(m), m) for m, _ in cols])
+        # dev (tuned on) beside test (held out, never tuned on): a figure only dev shows is no result
+        for split, s in (eng.get("by_split") or {"all": eng["summary"]}).items():
+            table.add_row(name, f"{split} ({s.get('items')})", *[fmt(s.get(m), m) for m, _ in cols])
     _out.print(table)
     for note in d.get("notes", []):
         _out.print(f"[yellow]note:[/yellow] {note}")
     for t in run.threshold_failures:
-        _out.print(f"[red]below threshold:[/red] {t.engine} {t.metric} = {fmt(t.value, t.metric)} "
+        _out.print(f"[red]below threshold:[/red] {t.engine} {t.split} {t.metric} = {fmt(t.value, t.metric)} "
                    f"({'min' if t.direction == 'min' else 'max'} {t.threshold})")
     for name, j in (d.get("judge") or {}).items():
         _out.print(f"LLM judge ({j['model']}, not a gate): {name} mean {fmt(j['mean'])} over {j['judged']} answers"
                    + (f", {j['errors']} errors" if j["errors"] else ""))
     if run.stale:
-        _out.print(f"[yellow]stale gold ({len(run.stale)} items):[/yellow] " + ", ".join(s["id"] for s in run.stale))
+        _out.print(f"[yellow]stale gold ({len(run.stale)} items):[/yellow] " + ", ".join(s["id"] for s in run.stale)
+                   + f"  (suggested edits: permanence gold fix-stale {run.path})", highlight=False)
     if run.regression is not None:
         for e in d["regression"]["engines"]:
             if e["pass_to_fail"] or e["fail_to_pass"] or e["stale_pass_to_fail"]:

@@ -40,6 +40,7 @@ def ingest(
 ) -> None:
     """Parse, chunk and embed policy documents into the index (incremental and atomic)."""
     from assistant.components.vector_store.vector_store_component import IndexUnavailable
+    from assistant.answering.unit_vectors import warm_answer_units
     from ingest.pipeline import IngestError, IngestPipeline
 
     settings = get_settings()
@@ -55,6 +56,7 @@ def ingest(
     except (IngestError, IndexUnavailable) as exc:  # IndexLocked is one
         _err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1)
+    warm_answer_units(settings)  # sentence vectors for answering, so a first answer pays none
 
     if as_json:
         _out.print_json(json.dumps(report.to_dict()))

@@ -18,6 +18,7 @@ from typing import Callable, Optional
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assistant.corpus import UnknownAuthority
@@ -30,7 +31,8 @@ rules_app = typer.Typer(help="Compute review dates, eligibility and timelines fr
 
 _STATUS_STYLE = {"overdue": "bold red", "due_soon": "yellow", "upcoming": "green", "done": "dim", "in_effect": "cyan"}
 _OUTCOME_STYLE = {"eligible": "green", "applies": "green", "computed": "green", "not_eligible": "red",
-                  "does_not_apply": "red", "cannot_tell": "yellow", "not_applicable": "dim", "no_timescale": "dim"}
+                  "does_not_apply": "red", "cannot_tell": "yellow", "not_applicable": "dim", "no_timescale": "dim",
+                  "policy_changed": "bold yellow"}
 
 # option help shared by several commands
 _AUTH = "Council for local rules (e.g. Luton); statute always applies; omit for every council"
@@ -143,6 +145,11 @@ def _print_timeline(tl: Timeline, as_json: bool) -> None:
     console.print(table)
     for note in tl.notes:
         console.print(f"[dim]{note}[/dim]")
+    # results with no date still say something a practitioner must see: a policy that changed under its rule
+    for res in tl.results:
+        if res.outcome in ("policy_changed", "no_timescale", "cannot_tell"):
+            style = "bold yellow" if res.outcome == "policy_changed" else "dim"
+            console.print(f"[{style}]{res.outcome.replace('_', ' ')}:[/{style}] {escape(res.summary)}")
     console.print("[dim]Use --json for the reasons, legal basis and citations of each date.[/dim]")
 
 

@@ -74,12 +74,22 @@ def locate(text: str, passage: str) -> tuple[int, int] | None:
 
 
 class GoldPassage(BaseModel):
-    """A verbatim span of one policy document that a correct answer must cite."""
+    """A verbatim span of one policy that a correct answer must cite.
+
+    ``document_id`` is the version the passage was written against; the passage belongs to
+    that document's FAMILY (every version of one policy, from the manifest) and is looked up
+    in the family's current version, so a new version of a policy does not make every item
+    point at a superseded document. ``family`` names the family explicitly, for a passage
+    whose document has left the manifest. ``pinned`` keeps the passage on its own version:
+    for questions about a superseded version on purpose ("in the 2021 strategy").
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     document_id: str
     text: str = Field(min_length=8)
+    family: str | None = Field(None, description="Document family; default: the manifest's family of document_id")
+    pinned: bool = Field(False, description="Always look the passage up in document_id itself, never a newer version")
 
 
 class RuleSpec(BaseModel):
@@ -89,6 +99,12 @@ class RuleSpec(BaseModel):
 
     endpoint: RuleEndpoint
     facts: dict[str, Any]
+
+
+# The dev split (eval/gold/*.yaml) may be tuned on; the test split (eval/gold/test/*.yaml) was
+# written by people who had not seen the engine and is never tuned on. Both are reported.
+Split = Literal["dev", "test"]
+SPLIT_DIRS: dict[str, str] = {"dev": ".", "test": "test"}
 
 
 class GoldItem(BaseModel):
@@ -109,6 +125,7 @@ class GoldItem(BaseModel):
     today: str | None = Field(None, description="ISO date the question is asked on (rule items)")
     notes: str | None = None
     source: str | None = Field(None, description="File the item came from (set by the loader)")
+    split: Split = Field("dev", description="dev: tuned on; test: held out, never tuned on (set by the loader)")
 
     @field_validator("key_facts")
     @classmethod
@@ -172,28 +189,40 @@ class StalePassage:
     reason: str  # "missing document" | "not found"
 
 
+def _gold_files(gold_dir: Path) -> list[tuple[str, Path]]:
+    """(split, file) for every gold file: the folder's own files are dev, ``test/`` holds test."""
+    out: list[tuple[str, Path]] = []
+    for split, sub in SPLIT_DIRS.items():
+        folder = gold_dir / sub
+        out += [(split, p) for p in sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))]
+    return out
+
+
 def _read_raw(gold_dir: Path) -> tuple[list[tuple[str, dict]], list[str]]:
     problems: list[str] = []
     raw: list[tuple[str, dict]] = []
-    files = sorted(list(gold_dir.glob("*.yaml")) + list(gold_dir.glob("*.yml")))
+    files = _gold_files(gold_dir)
     if not files:
         problems.append(f"{gold_dir}: no gold files (*.yaml)")
-    for path in files:
+    for split, path in files:
+        name = path.name if split == "dev" else f"{SPLIT_DIRS[split]}/{path.name}"
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            problems.append(f"{path.name}: cannot read: {exc}")
+            problems.append(f"{name}: cannot read: {exc}")
             continue
         if data is None:
             continue
         if not isinstance(data, list):
-            problems.append(f"{path.name}: expected a list of items, got {type(data).__name__}")
+            problems.append(f"{name}: expected a list of items, got {type(data).__name__}")
             continue
         for i, entry in enumerate(data):
             if not isinstance(entry, dict):
-                problems.append(f"{path.name}: entry #{i + 1} is not a mapping")
+                problems.append(f"{name}: entry #{i + 1} is not a mapping")
                 continue
-            raw.append((path.name, entry))
+            # the path under the gold folder (test/ stays distinct) is what `permanence gold
+            # fix-stale` edits
+            raw.append((path.relative_to(gold_dir).as_posix(), {**entry, "split": split}))
     return raw, problems
 
 

@@ -527,18 +527,19 @@ def aggregate(rows: Sequence[tuple[GoldItem, ItemScores]]) -> dict[str, float | 
 
 
 def breakdown(
-    rows: Sequence[tuple[GoldItem, ItemScores]], by: str
+    rows: Sequence[tuple[GoldItem, ItemScores]], by: str, documents: dict[str, list[str]] | None = None
 ) -> dict[str, dict[str, float | int | None]]:
     """``aggregate`` per document, per authority or per kind.
 
-    An item counts toward every document its gold passages come from; items with none
-    (refusals, most rules) are grouped under "(none)"; items about no single authority
-    under "(all)".
+    An item counts toward every document its gold passages come from (``documents``: item id
+    -> the versions its passages were looked up in, so a new version of a policy is reported
+    under its own id); items with none (refusals, most rules) are grouped under "(none)";
+    items about no single authority under "(all)".
     """
     groups: dict[str, list[tuple[GoldItem, ItemScores]]] = {}
     for item, s in rows:
         if by == "document":
-            keys = item.document_ids or ["(none)"]
+            keys = (documents or {}).get(item.id) or item.document_ids or ["(none)"]
         elif by == "authority":
             keys = [item.authority.lower() if item.authority else "(all)"]
         elif by == "kind":

@@ -1,9 +1,11 @@
 """The run folder: ``run.json``, ``summary.md`` and a self-contained ``report.html``.
 
-Written for a QA lead, not an engineer: the headline table first, then what needs a decision
-(thresholds missed, stale gold, regressions), then breakdowns per document, authority and
-kind, then every failing item with the reason. Plots are matplotlib PNGs embedded as base64
-so the HTML file can be mailed or attached on its own.
+Written for a QA lead deciding "can we still trust it?": the first line is the verdict (and
+the exit code), then the three lists a QA lead acts on: genuine regressions (the answer before
+and after, side by side), stale gold (the old passage, the new section text and the suggested
+gold edit) and the policies changed since the baseline (their section diff). Metrics, plots,
+breakdowns and every failing item follow. Plots are matplotlib PNGs embedded as base64 so the
+HTML file can be mailed or attached on its own.
 """
 
 from __future__ import annotations
@@ -78,10 +80,78 @@ def _breakdown_table(eng: dict[str, Any], by: str) -> str:
     return _table([by] + [label for _, label in metrics], rows)
 
 
+def _clip(text: str | None, n: int = 400) -> str:
+    t = " ".join((text or "").split())
+    return t if len(t) <= n else t[: n - 1] + "…"
+
+
+def _primary_diff(d: dict[str, Any]) -> dict[str, Any] | None:
+    reg = d.get("regression")
+    if not reg:
+        return None
+    return next((e for e in reg["engines"] if e["engine"] == d["primary_engine"]), None)
+
+
+def decision_markdown(run) -> str:
+    """The verdict and the three lists, as Markdown (summary.md opens with it)."""
+    d = run.data
+    lines = [run.verdict, "", f"# Evaluation run {d['created']}", ""]
+    e = _primary_diff(d)
+    lines += ["## 1. Regressions (gold unchanged, answer now fails)", ""]
+    if e is None:
+        lines.append("No baseline given (`--baseline RUN`): nothing to compare with.")
+    elif not e["pass_to_fail"]:
+        lines.append(f"None against {d['regression']['baseline_run']}.")
+    for iid in (e or {}).get("pass_to_fail", []):
+        det = e["details"].get(iid, {})
+        lines.append(f"- `{iid}`" + (f" ({det['note']})" if det.get("note") else ""))
+        for side in ("before", "after"):
+            v = det.get(side) or {}
+            cites = ", ".join(f"{c['document_id']} {c['start']}-{c['end']}" for c in v.get("citations", [])) or "none"
+            lines.append(f"  - {side}: {_clip(v.get('answer'))} (citations: {cites})")
+        if det.get("after", {}).get("reasons"):
+            lines.append(f"  - why it fails now: {'; '.join(det['after']['reasons'])}")
+    lines += ["", "## 2. Stale gold (policy text changed: fix the gold, not the assistant)", ""]
+    if not d["stale"]:
+        lines.append("None: every gold passage is verbatim in the current version of its policy.")
+    for st in d["stale"]:
+        lines.append(f"- `{st['id']}` ({st.get('source') or '?'})")
+        for r in st.get("passages", []):
+            sug = r.get("suggestion") or {}
+            lines.append(f"  - old passage ({r['named_document']}): \"{_clip(r['text'])}\"")
+            if sug.get("action") == "replace":
+                lines.append(f"  - suggested edit: document_id {sug['document_id']}, text: \"{_clip(sug['text'])}\" "
+                             f"(section {sug.get('section') or '-'}, similarity {sug['similarity']:.2f})")
+                for k in sug.get("key_facts", []):
+                    lines.append(f"  - key fact `{k['old']}` -> " + (f"`{k['new']}`" if k["new"] else "no rewrite found: edit by hand"))
+            else:
+                lines.append(f"  - no suggestion: {sug.get('why') or r['status']}")
+    edited = (d.get("regression") or {}).get("gold_edited") or []
+    if edited:
+        lines.append(f"- gold edited since the baseline (their pass/fail is the gold's, not compared): {', '.join(edited)}")
+    lines += ["", "## 3. Policies changed since the baseline", ""]
+    if "changed_documents" not in d:
+        lines.append("No baseline given: see `permanence diff-versions OLD NEW`.")
+    elif d.get("changed_documents_note"):
+        lines.append(d["changed_documents_note"] + ".")
+    elif not d["changed_documents"]:
+        lines.append("None.")
+    for c in d.get("changed_documents", []):
+        diff = c.get("diff") or {}
+        lines.append(f"- {c['family']}: {c['old'] or '-'} -> {c['new'] or '-'} ({c['change']})"
+                     + (f": {len(diff.get('changed', []))} changed, {len(diff.get('added', []))} added, "
+                        f"{len(diff.get('removed', []))} removed sections" if diff else "")
+                     + (f" ({c['note']})" if c.get("note") else ""))
+        for ch in diff.get("changed", []):
+            lines.append(f"  - changed: {ch['path_b']}")
+    lines.append("")
+    return "\n".join(lines)
+
+
 def summary_markdown(run) -> str:
     d = run.data
     primary = d["primary_engine"]
-    lines = [f"# Evaluation run {d['created']}", ""]
+    lines = [decision_markdown(run), "# Metrics", ""]
     lines.append(f"Gold items: {d['gold_items']} · engines: {', '.join(d['engines'])} · "
                  f"total {d['timings_s'].get('total', 0):.1f} s (engines built in {d['timings_s']['build_engines']:.1f} s)"
                  + (f" · torch threads {d['torch_threads']}" if d.get("torch_threads") else ""))
@@ -102,13 +172,10 @@ def summary_markdown(run) -> str:
         lines.append("No thresholds configured.")
     lines.append("")
 
-    lines += ["## Stale gold (policy text changed: fix the gold, not the assistant)", ""]
-    if d["stale"]:
-        for s in d["stale"]:
-            lines.append(f"- `{s['id']}`: " + "; ".join(s["reasons"]))
-    else:
-        lines.append("None: every gold passage is still in the corpus.")
-    lines.append("")
+    stale_s = (d["engines"].get(primary) or {}).get("stale_summary")
+    if stale_s:
+        lines += [f"Stale items, scored apart against their suggested edits ({stale_s['items']}): "
+                  f"pass {fmt(stale_s.get('pass_rate'))}, hit@5 {fmt(stale_s.get('hit_at_5'))}.", ""]
 
     if run.regression is not None:
         reg = d["regression"]
@@ -117,6 +184,8 @@ def summary_markdown(run) -> str:
             lines.append(f"### {e['engine']}")
             lines.append(f"- pass → fail (genuine regressions): {', '.join(e['pass_to_fail']) or 'none'}")
             lines.append(f"- pass → fail because the gold went stale: {', '.join(e['stale_pass_to_fail']) or 'none'}")
+            if e.get("edited_pass_to_fail"):
+                lines.append(f"- pass → fail since the gold item was edited: {', '.join(e['edited_pass_to_fail'])}")
             lines.append(f"- fail → pass: {', '.join(e['fail_to_pass']) or 'none'}")
             if e["new_items"]:
                 lines.append(f"- new items: {len(e['new_items'])}")
@@ -281,12 +350,90 @@ def _md_to_html(md: str) -> str:
     return "\n".join(out)
 
 
+def _esc(t: Any) -> str:
+    return html.escape("" if t is None else str(t))
+
+
+def decision_html(run) -> str:
+    """Verdict and the three lists; answers side by side, diffs as preformatted text."""
+    d = run.data
+    cls = {0: "ok", 1: "bad", 3: "stale"}.get(run.exit_code, "bad")
+    out = [f'<p class="verdict {cls}" id="verdict">{_esc(run.verdict)}</p>',
+           f"<h1>Evaluation run {_esc(d['created'])}</h1>"]
+    e = _primary_diff(d)
+    out.append("<h2>1. Regressions (gold unchanged, answer now fails)</h2>")
+    if e is None:
+        out.append("<p>No baseline given (<code>--baseline RUN</code>): nothing to compare with.</p>")
+    elif not e["pass_to_fail"]:
+        out.append(f"<p>None against {_esc(d['regression']['baseline_run'])}.</p>")
+    for iid in (e or {}).get("pass_to_fail", []):
+        det = e["details"].get(iid, {})
+
+        def cell(v: dict[str, Any]) -> str:
+            cites = "".join(f"<li>{_esc(c['document_id'])} {_esc(c['start'])}-{_esc(c['end'])}: {_esc(_clip(c['quote'], 160))}</li>"
+                            for c in v.get("citations", []))
+            return (f"<pre>{_esc(v.get('answer'))}</pre><ul>{cites}</ul>"
+                    + (f"<p class=why>{_esc('; '.join(v.get('reasons') or []))}</p>" if v.get("reasons") else ""))
+
+        out.append(f"<h3 class=regression><code>{_esc(iid)}</code> {_esc(det.get('note') or '')}</h3>"
+                   f"<p>{_esc(det.get('question'))}</p>"
+                   f"<table class=side><tr><th>before ({_esc(d['regression']['baseline_run'])})</th><th>now</th></tr>"
+                   f"<tr><td>{cell(det.get('before') or {})}</td><td>{cell(det.get('after') or {})}</td></tr></table>")
+    out.append("<h2>2. Stale gold (policy text changed: fix the gold, not the assistant)</h2>")
+    if not d["stale"]:
+        out.append("<p>None: every gold passage is verbatim in the current version of its policy.</p>")
+    for st in d["stale"]:
+        out.append(f"<h3 class=stale><code>{_esc(st['id'])}</code> in {_esc(st.get('source'))}</h3>")
+        for r in st.get("passages", []):
+            sug = r.get("suggestion") or {}
+            out.append(f"<p>Old passage ({_esc(r['named_document'])}"
+                       + (f", section {_esc(r.get('old_section'))}" if r.get("old_section") else "")
+                       + f"):</p><blockquote>{_esc(r['text'])}</blockquote>")
+            if sug.get("action") == "replace":
+                kf = "".join(f"<li>key fact <code>{_esc(k['old'])}</code> → "
+                             + (f"<code>{_esc(k['new'])}</code>" if k["new"] else "no rewrite found: edit by hand") + "</li>"
+                             for k in sug.get("key_facts", []))
+                out.append(f"<p>Suggested gold edit: <code>document_id: {_esc(sug['document_id'])}</code>, text "
+                           f"(similarity {sug['similarity']:.2f}):</p><blockquote class=new>{_esc(sug['text'])}</blockquote>"
+                           + (f"<ul>{kf}</ul>" if kf else ""))
+            else:
+                out.append(f"<p>No suggestion: {_esc(sug.get('why') or r['status'])}</p>")
+            if sug.get("section_diff"):
+                out.append(f"<details open><summary>Section diff</summary><pre>{_esc(sug['section_diff'])}</pre></details>")
+            elif sug.get("section_text"):
+                out.append(f"<details><summary>New section text: {_esc(sug.get('section'))}</summary>"
+                           f"<pre>{_esc(sug['section_text'])}</pre></details>")
+    edited = (d.get("regression") or {}).get("gold_edited") or []
+    if edited:
+        out.append(f"<p>Gold edited since the baseline (their pass/fail is the gold's, not compared): "
+                   f"{_esc(', '.join(edited))}</p>")
+    out.append("<h2>3. Policies changed since the baseline</h2>")
+    if "changed_documents" not in d:
+        out.append("<p>No baseline given: see <code>permanence diff-versions OLD NEW</code>.</p>")
+    elif d.get("changed_documents_note"):
+        out.append(f"<p>{_esc(d['changed_documents_note'])}.</p>")
+    elif not d["changed_documents"]:
+        out.append("<p>None.</p>")
+    for c in d.get("changed_documents", []):
+        diff = c.get("diff") or {}
+        out.append(f"<h3>{_esc(c['family'])}: {_esc(c['old'] or '-')} → {_esc(c['new'] or '-')} ({_esc(c['change'])})</h3>")
+        if c.get("note"):
+            out.append(f"<p>{_esc(c['note'])}</p>")
+        for kind in ("added", "removed"):
+            for sct in diff.get(kind, []):
+                out.append(f"<p>{kind}: {_esc(sct['section'])}</p>")
+        for ch in diff.get("changed", []):
+            out.append(f"<details open><summary>changed: {_esc(ch['path_b'])}</summary><pre>{_esc(ch['diff'])}</pre></details>")
+    return "\n".join(out)
+
+
 def report_html(run, md: str) -> str:
     imgs = "\n".join(
         f'<figure><img alt="{html.escape(t)}" src="data:image/png;base64,{b64}"><figcaption>{html.escape(t)}</figcaption></figure>'
         for t, b64 in plots(run.data)
     )
-    body = _md_to_html(md)
+    metrics_md = md.split("\n# Metrics\n", 1)[1] if "\n# Metrics\n" in md else md
+    body = decision_html(run) + "\n<h1>Metrics</h1>\n" + _md_to_html(metrics_md)
     # plots right after the headline table
     marker = "<h2>Thresholds</h2>"
     body = body.replace(marker, f"<h2>Plots</h2>\n{imgs}\n{marker}", 1) if marker in body else body + imgs
@@ -295,6 +442,9 @@ def report_html(run, md: str) -> str:
         "table{border-collapse:collapse;margin:.5em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}"
         "td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}img{max-width:100%}"
         "code{background:#f3f3f3;padding:0 3px}blockquote{color:#555;border-left:3px solid #ccc;margin:0;padding-left:1em}"
+        ".verdict{font-size:1.2em;font-weight:bold;padding:.6em;border-radius:4px}.ok{background:#e6f4ea}"
+        ".bad{background:#fde7e9}.stale{background:#fff4d6}blockquote.new{border-left-color:#2a7}"
+        "table.side td,table.side th{vertical-align:top;text-align:left;width:50%}pre{white-space:pre-wrap;font-size:.85em}"
     )
     return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Evaluation {html.escape(run.data['created'])}"
             f"</title><style>{style}</style></head><body>{body}</body></html>")

@@ -66,6 +66,8 @@ class Expansion:
 def _form_pattern(form: str, acronym: bool, exact_case: bool) -> re.Pattern[str]:
     # Words may be separated by spaces or hyphens; a plural "s" is optional at the end.
     parts = [re.escape(p) for p in re.split(r"[\s\-]+", form.strip()) if p]
+    if parts and len(parts[-1]) > 3 and parts[-1].endswith("y") and not acronym:
+        parts[-1] = parts[-1][:-1] + "(?:y|ies)"  # "agency" also matches "agencies"
     body = r"[\s\-]+".join(parts)
     flags = 0
     if not acronym or (len(form.replace(" ", "")) >= 3 and not exact_case):

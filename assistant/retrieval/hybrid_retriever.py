@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,7 +24,7 @@ import difflib
 import re
 
 from assistant.retrieval.lexical import Concept, QueryTerms, TermWeights, content_terms, stem, tokens, STOPWORDS
-from assistant.retrieval.query_analysis import QueryAnalysis, analyse, is_when_question
+from assistant.retrieval.query_analysis import QueryAnalysis, VersionScope, analyse, is_when_question
 from assistant.settings import Settings
 
 
@@ -79,11 +80,16 @@ class HybridRetriever:
         one by one) and the spelling corrections made for words the corpus does not know."""
         return build_query_terms(question, self.glossary, self.weights, [(m.start, m.end) for m in analyse(self.corpus, question).mentions])
 
-    def retrieve(self, question: str, authority: str | None = None, k: int | None = None) -> Retrieval:
-        """Passages for ``question``; ``authority`` (a full name) overrides detection."""
+    def retrieve(
+        self, question: str, authority: str | None = None, k: int | None = None, scope: VersionScope | None = None
+    ) -> Retrieval:
+        """Passages for ``question``; ``authority`` (a full name) overrides detection, and
+        ``scope`` (the question frame's version scope) overrides the versions detected."""
         t0 = time.perf_counter()
         k = k or self.settings.top_k
         analysis = analyse(self.corpus, question, authority)
+        if scope is not None and scope != analysis.scope:
+            analysis = dataclasses.replace(analysis, scope=scope)
         expansion = self.glossary.expand(question)
         terms, corrections = build_query_terms(
             question, self.glossary, self.weights, [(m.start, m.end) for m in analysis.mentions]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.corpus import Corpus
 from assistant.models import DocumentMeta
+from assistant.understanding.answer_types import asks_for_list
 
 _OLD_WORDS = re.compile(
     r"\b(old|older|previous|prior|earlier|former|last|superseded|outdated|out[- ]of[- ]date|archived?)\b"
@@ -32,15 +33,6 @@ _DOC_WORD = re.compile(r"\b(strateg(?:y|ies)|polic(?:y|ies)|versions?|guidance|d
 _YEAR = re.compile(r"\b(20\d\d)(?:\s*[-–/]\s*(?:20)?(\d\d))?\b")
 
 
-# Questions whose answer is a list: give the whole list.
-_LIST_QUESTION = re.compile(
-    r"\b(who\s+(?:can|may|could|is\s+able\s+to|are\s+able\s+to|is\s+allowed|are\s+allowed|is\s+eligible|are\s+eligible)|"
-    r"which\s+(?:people|persons|options|factors|routes)|what\s+(?:are|were)\s+the|list|options|routes|advantages|"
-    r"disadvantages|pros|cons|benefits|drawbacks|downsides|upsides|look\s+at|looks\s+at|cover|covers|indicators|factors|functions|objectives|principles|"
-    r"considerations|consider|includes?|criteria|aspects|what\s+should\s+.+\s+(?:include|cover|consider)|agenda|"
-    r"suitable|when\s+is\s+.+\s+suitable|what\s+does\s+.+\s+consider)\b",
-    re.IGNORECASE,
-)
 _TIME_WORDS = re.compile(
     r"\b(how\s+long|how\s+soon|how\s+often|how\s+quickly|timescales?|timeframes?|deadlines?|due|by\s+when|"
     r"within|how\s+many\s+(?:days|weeks|months|years)|frequency|how\s+frequently|what\s+age|which\s+review)\b",
@@ -72,8 +64,8 @@ def is_count_question(question: str) -> bool:
 
 
 def is_list_question(question: str) -> bool:
-    """Who may / what are the options ...: the answer is a list, to be given whole."""
-    return bool(_LIST_QUESTION.search(question))
+    """Who may / what are the options ...: the answer is a list (one reading, in answer_types)."""
+    return asks_for_list(question)
 
 
 @dataclass(frozen=True)
@@ -112,18 +104,19 @@ def _name_pattern(name: str) -> re.Pattern[str]:
 def find_authorities(corpus: Corpus, text: str) -> list[AuthorityMention]:
     """Authorities named in ``text``, in order of appearance, each once.
 
-    Full names are tried before short names so "Wigan Council" is one mention.
+    Names and aliases come from the manifest; longer names are tried first.
     """
     found: list[AuthorityMention] = []
     taken: list[tuple[int, int]] = []
-    for full in corpus.authorities:
-        for name in (full, full.split()[0]):
-            for m in _name_pattern(name).finditer(text):
-                s, e = m.span()
-                if any(s < te and ts < e for ts, te in taken):
-                    continue
-                taken.append((s, e))
-                found.append(AuthorityMention(full, s, e))
+    # longest names first, so "Wigan Council" is one mention, not "Wigan" plus a stray word
+    names = sorted(((n, full) for full, ns in corpus.authority_names.items() for n in ns), key=lambda p: -len(p[0]))
+    for name, full in names:
+        for m in _name_pattern(name).finditer(text):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            taken.append((s, e))
+            found.append(AuthorityMention(full, s, e))
     found.sort(key=lambda m: m.start)
     seen: set[str] = set()
     unique = []

@@ -9,27 +9,27 @@ years nor ended more than three months before the application); the consent rout
 (s.10(5)(c)); a local authority foster parent (s.10(5A)) or a relative (s.10(5B)) the
 child has lived with for one year immediately before the application. Everyone else needs
 the court's leave; while a special guardianship order is in force a parent needs leave
-too (s.10(7A)). Wigan's two strategies list who may apply; each list is its own result.
+too (s.10(7A)). Councils' own lists are data, evaluated by ``applicant_lists``.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
+from assistant.rules.applicant_lists import list_results
 from assistant.rules.application_routes import (
     RELATIONSHIP_FACT, all_pr_consent_route, cao_holders_consent_route, combine, la_consent_route, leave_route,
     one_year_route, status_route, summary_line, three_years,
 )
-from assistant.rules.date_arithmetic import add_period, fmt
+from assistant.rules.date_arithmetic import fmt
 from assistant.rules.facts import CaoFacts
 from assistant.rules.lived_with import Span, spans_from
 from assistant.rules.relatives import is_relative
 from assistant.rules.results import ResultBuilder, Route, RuleResult
-from assistant.rules.rulebook import Period, Rulebook
+from assistant.rules.rulebook import Rulebook
 from assistant.rules.scope import Scope
 
 CAO = "child-arrangements-applicants"
-WIGAN_LISTS = ("wigan-2026-cao-applicants", "wigan-2021-cao-applicants")
 ORDER = "a child arrangements order (to live with the child)"
 
 
@@ -112,90 +112,8 @@ def statute_result(book: Rulebook, f: CaoFacts, today: date) -> RuleResult:
     return b.build(outcome, summary_line(ORDER, outcome, routes, earliest, on), earliest_date=earliest)
 
 
-def _any_year(spans: list[Span], on: date, period: Period) -> tuple[bool, date | None, str]:
-    """Wigan's wording: "has lived for 1 year" (not said to be immediately preceding)."""
-    best_next: date | None = None
-    for s in spans:
-        reached = add_period(s.start, period)
-        last = s.end if s.end is not None else on
-        if reached <= last + timedelta(days=1) and reached <= on:
-            return True, None, f"lived together for a year from {fmt(s.start)}"
-        if s.end is None:
-            best_next = reached
-    if best_next:
-        return False, best_next, f"a year together is reached on {fmt(best_next)}"
-    return False, None, "no period of a year together"
-
-
-def _wigan_routes(book: Rulebook, rule_id: str, f: CaoFacts, spans: list[Span], on: date) -> list[tuple[Route, str]]:
-    p = book.rule(rule_id).periods
-    pairs: list[tuple[Route, str]] = [
-        (status_route("parent_or_guardian", "A parent or guardian", "Wigan list",
-                      f.relationship == "parent" or f.is_guardian, "a parent or guardian"), "parent_or_guardian"),
-        (status_route("marriage", "A party to a marriage in which the child was a child of the family", "Wigan list",
-                      f.married_or_civil_partner_child_of_family, "such a party"), "marriage"),
-        (three_years("three_years", "Lived with for 3 years (within 5, ended no more than 3 months before)",
-                     "Wigan list", spans, on, p["three_years"], p["window_begin"], p["window_end"]), "three_years"),
-    ]
-    label = "A local authority foster carer with whom the child has lived for 1 year"
-    if not f.is_local_authority_foster_carer:
-        fc = Route(id="foster_carer_one_year", label=label, status="not_eligible",
-                   reasons=["Not a local authority foster carer."], legal_reference="Wigan list")
-    elif not spans:
-        fc = Route(id="foster_carer_one_year", label=label, status="cannot_tell", legal_reference="Wigan list",
-                   missing_facts=["since when (and for how long) the child has lived with the applicant"])
-    else:
-        met, nxt, detail = _any_year(spans, on, p["foster_carer_year"])
-        fc = Route(id="foster_carer_one_year", label=label, legal_reference="Wigan list", reasons=[detail],
-                   status="eligible" if met else ("not_yet" if nxt else "not_eligible"), qualifies_from=nxt)
-    pairs.append((fc, "foster_carer_one_year"))
-    cao = cao_holders_consent_route("cao_holders_consent", "Consent of those in whose favour the order was made",
-                                    "Wigan list", f)
-    if cao:
-        pairs.append((cao, "cao_consent"))
-    pairs.append((la_consent_route("la_consent", "Where the child is Looked After, consent of the local authority",
-                                   "Wigan list", f, f.child_looked_after, "the child is looked after",
-                                   "whether the child is looked after"), "la_consent_looked_after"))
-    pairs.append((all_pr_consent_route("all_pr_consent", "In any other case, consent of all with parental "
-                                       "responsibility", "Wigan list", f, only_other_cases=True), "consent_all_pr"))
-    return pairs
-
-
-def wigan_result(book: Rulebook, rule_id: str, f: CaoFacts, today: date, statute: RuleResult) -> RuleResult:
-    on = f.application_date or today
-    b = ResultBuilder(book, "cao_eligibility", rule_id)
-    head = b.cite_rule(rule_id)
-    pairs = _wigan_routes(book, rule_id, f, spans_from(f), on)
-    routes = [r for r, _ in pairs]
-    outcome, missing, earliest = combine(routes)
-    if outcome != "eligible":
-        routes.append(Route(id="leave", label="Anyone else: the court's leave", status="possible",
-                            reasons=["Anyone else must ask the court for leave."], condition="with the court's leave",
-                            legal_reference="Wigan list"))
-        pairs.append((routes[-1], "leave"))
-    b.routes.extend(routes)
-    b.missing.extend(missing)
-    b.reasons.append(f"Wigan's list of who may apply {head}:")
-    for r, key in pairs:
-        mark = b.cite_rule(rule_id, f"passage:{key}")
-        b.reasons.append(f"- {r.label} {mark}: {r.status.replace('_', ' ')}"
-                         + (f" (from {fmt(r.qualifies_from)})" if r.qualifies_from else "")
-                         + (f" - {r.reasons[0]}" if r.reasons else ""))
-    if earliest:
-        b.date("qualifies_from", "Qualifies under Wigan's list from", earliest, "the list's time-based item",
-               relation="from")
-    if outcome != statute.outcome or earliest != statute.earliest_date:
-        b.reasons.append(f"This differs from the statutory result ({statute.outcome.replace('_', ' ')}"
-                         + (f", from {fmt(statute.earliest_date)}" if statute.earliest_date else "")
-                         + "): the statute decides; see the note on how the list differs.")
-    return b.build(outcome, "Wigan's list: " + summary_line(ORDER, outcome, routes, earliest, on), earliest_date=earliest)
-
-
 def cao_eligibility(book: Rulebook, facts: CaoFacts, today: date, scope: Scope) -> list[RuleResult]:
-    """The statutory result, then each Wigan list's result (where in scope)."""
+    """The statutory result, then each council's list (``applicant_lists``) in scope."""
     statute = statute_result(book, facts, today)
     out = [statute]
-    for rule_id in WIGAN_LISTS:
-        if scope.wants(book, rule_id):
-            out.append(wigan_result(book, rule_id, facts, today, statute))
-    return out
+    return out + list_results(book, "cao", facts, today, statute, scope, ORDER)

@@ -1,4 +1,8 @@
-"""Rule questions in chat: recognise a question that carries a child's facts, compute, cite.
+"""Rule questions in chat: READ a question that carries a child's facts, compute, hand to rendering.
+
+This module only reads the question (topics, dates, who applies); the conversation's
+question frame will take this part over. What the answer says is rendered from the
+results by ``chat_rendering``.
 
 ``answer_rule_question(question, authority, today)`` returns None for anything that is
 not a rule question, conservatively: the question must name a rule topic (reviews, the
@@ -23,34 +27,26 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pydantic import BaseModel, Field, ValidationError
+from types import SimpleNamespace
+
+from pydantic import ValidationError
 
 from assistant.corpus import UnknownAuthority
-from assistant.models import Citation
 from assistant.rules.cao_eligibility import cao_eligibility
-from assistant.rules.citations import CitationList
 from assistant.rules.date_arithmetic import fmt
 from assistant.rules.date_parsing import DateMention, Duration, find_dates, find_durations
 from assistant.rules.facts import CaoFacts, PrivateFosteringFacts, ReviewScheduleFacts, SgoFacts, TimelineFacts
 from assistant.rules.private_fostering import private_fostering
-from assistant.rules.results import RuleResult
-from assistant.rules.review_schedule import review_schedule
 from assistant.rules.rulebook import Rulebook, get_rulebook
 from assistant.rules.scope import Scope
 from assistant.rules.sgo_eligibility import sgo_eligibility
-from assistant.rules.timeline import build_timeline
+from assistant.rules.chat_rendering import (
+    RuleChatResult, ask_only, render_eligibility, render_private_fostering, render_proceedings, render_reviews,
+)
+from assistant.rules.timeline import build_timeline, review_schedule
+from assistant.rules.timescales import evaluate_timescales
 
 from dateutil.relativedelta import relativedelta
-
-
-class RuleChatResult(BaseModel):
-    """A computed answer to a rule question (see the module docstring)."""
-
-    answer: str = Field(description="Markdown; [n] markers index citations")
-    results: list[dict] = Field(default_factory=list, description="Structured rule results (RuleResult as JSON)")
-    citations: list[Citation] = Field(default_factory=list, description="Numbered from 1, in marker order")
-    missing_facts: list[str] = Field(default_factory=list, description="Facts to ask for; non-empty = nothing guessed")
-    computation: str = Field("", description="review_schedule | timeline | sgo_eligibility | cao_eligibility | private_fostering")
 
 
 # --- recognising the question ------------------------------------------------------
@@ -183,52 +179,7 @@ class _Facts:
         return None
 
 
-# --- answers ---------------------------------------------------------------------------
-
-
-def _renumber(text: str, mapping: dict[int, int]) -> str:
-    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", text)
-
-
-class _Answer:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.cites = CitationList()
-        self.results: list[RuleResult] = []
-
-    def add_result(self, res: RuleResult) -> dict[int, int]:
-        self.results.append(res)
-        return {c.n: self.cites.add_citation(c) for c in res.citations}
-
-    def markers(self, mapping: dict[int, int]) -> str:
-        return "".join(f"[{n}]" for n in sorted(set(mapping.values())))
-
-    def finish(self, computation: str, missing: list[str], assumptions: list[str]) -> RuleChatResult:
-        lines = list(self.lines)
-        if assumptions:
-            lines.append("")
-            lines.append("_Read from your question: " + "; ".join(assumptions) + "._")
-        if missing:
-            lines.append("")
-            lines.append("**To work this out I need:** " + "; ".join(missing) + ". Can you tell me?")
-        lines.append("")
-        lines.append("_Computed by the rule layer from the dates given; check the cited passages and the legal "
-                     "references._")
-        return RuleChatResult(answer="\n".join(lines).strip(), results=[r.model_dump(mode="json") for r in self.results],
-                              citations=self.cites.citations, missing_facts=missing, computation=computation)
-
-
-def _where(res: RuleResult) -> str:
-    if res.authority == "England":
-        return "Statute (England)"
-    sup = " - superseded" if res.document_status == "superseded" else ""
-    return f"{res.authority} ({res.document_id}{sup})"
-
-
-def _ask_only(computation: str, missing: list[str], intro: str, assumptions: list[str]) -> RuleChatResult:
-    a = _Answer()
-    a.lines.append(intro)
-    return a.finish(computation, missing, assumptions)
+# --- answers: compute, then render (chat_rendering) ------------------------------------
 
 
 def _invalid_words(f: _Facts) -> list[str]:
@@ -254,14 +205,14 @@ def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
             laf = left[0]  # a single date in a review question is the date the child came into care
             f.assumptions.append(f"{fmt(laf.value)} taken as the date the child became looked after")
     if laf is None and issued is not None:
-        return _proceedings_answer(book, issued.value, f)
+        return _proceedings_answer(book, issued.value, f, scope)
     if laf is None:
         missing = _invalid_words(f) or ["the date the child became looked after (came into care)"]
-        return _ask_only("review_schedule", missing, "I can work out the review dates once I know when the child "
+        return ask_only("review_schedule", missing, "I can work out the review dates once I know when the child "
                          "came into care.", f.assumptions)
     held = [v for n, v in reviews]
     if [n for n, _ in reviews] != list(range(1, len(reviews) + 1)):
-        return _ask_only("review_schedule", ["the date of each earlier review (first review first)"],
+        return ask_only("review_schedule", ["the date of each earlier review (first review first)"],
                          "Later reviews count from the ones before them, so I need every earlier review date.",
                          f.assumptions)
     want_timeline = bool(_MEETINGS.search(f.q)) or issued is not None
@@ -278,62 +229,15 @@ def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
             facts = ReviewScheduleFacts(looked_after_from=laf.value, reviews_held=held, later_reviews=1)
             results = review_schedule(book, facts, scope)
     except ValidationError as exc:
-        return _ask_only("review_schedule", [e["msg"].replace("Value error, ", "") for e in exc.errors()],
+        return ask_only("review_schedule", [e["msg"].replace("Value error, ", "") for e in exc.errors()],
                          "Those dates do not fit together.", f.assumptions)
-    a = _Answer()
-    stat = results[0]
-    m = a.add_result(stat)
-    first, second = stat.dates[0], stat.dates[1]
-    a.lines.append(f"**Statutory reviews** (Care Planning, Placement and Case Review (England) Regulations 2010, "
-                   f"reg. 33) - looked after from **{fmt(laf.value)}**:")
-    a.lines.append(f"- First review by **{fmt(first.date)}** ({first.basis}).")
-    a.lines.append(f"- Second review by **{fmt(second.date)}** ({second.basis}).")
-    for d in stat.dates[2:]:
-        if d.held_on or d.date >= today:
-            a.lines.append(f"- {d.label} by **{fmt(d.date)}** ({d.basis}).")
-            break
-    for d in stat.dates:
-        if d.held_on:
-            a.lines.append(f"- {d.label.replace(' due', '')} held on {fmt(d.held_on)}" + (" - late." if d.late else "."))
-    if m:
-        a.lines.append(f"  {a.markers(m)}")
-    a.lines.append("")
-    plan = [r for r in results[1:] if r.topic == "permanence_plan"]
-    if plan:
-        a.lines.append("**Permanence plan** - each council ties it to the second review:")
-        for r in plan:
-            mm = a.add_result(r)
-            a.lines.append(f"- {_where(r)}: {r.summary} {a.markers(mm)}")
-    for r in results[1:]:
-        if r.topic == "permanence_plan":
-            continue
-        mm = a.add_result(r)
-        a.lines.append(f"- {_where(r)}: {r.summary} {a.markers(mm)}".rstrip())
-    if any(r.topic == "bolton_second_review" for r in results):
-        a.lines.append("")
-        a.lines.append("Bolton's own text puts the second review at no more than 13 weeks; both dates are shown "
-                       "because they differ - the statutory schedule is the legal limit.")
-    if tl is not None:
-        flagged = [i for i in tl.items if i.status in ("overdue", "due_soon")]
-        a.lines.append("")
-        a.lines.append(f"**As at {fmt(tl.today)}:** " + ("nothing is overdue or due within "
-                                                           f"{tl.due_soon_days} days." if not flagged else ""))
-        for i in flagged:
-            a.lines.append(f"- {fmt(i.date)} - {i.label} ({i.authority}): **{i.status.replace('_', ' ')}**")
-        a.lines.append("_'Overdue' means the date has passed and no date for it was given._")
-    return a.finish("timeline" if want_timeline else "review_schedule", [], f.assumptions)
+    return render_reviews(results, laf.value, today, tl, "timeline" if want_timeline else "review_schedule", f.assumptions)
 
 
-def _proceedings_answer(book: Rulebook, issued: date, f: _Facts) -> RuleChatResult:
-    from assistant.rules.local_timescales import care_proceedings_result
-
-    res = care_proceedings_result(book, issued, [])
-    a = _Answer()
-    m = a.add_result(res)
-    a.lines.append(f"**Care proceedings** (Children Act 1989 s.32) - issued **{fmt(issued)}**:")
-    for reason in res.reasons:
-        a.lines.append(f"- {_renumber(reason, m)}")
-    return a.finish("care_proceedings", [], f.assumptions)
+def _proceedings_answer(book: Rulebook, issued: date, f: _Facts, scope: Scope) -> RuleChatResult:
+    facts = SimpleNamespace(care_proceedings_issued_on=issued, proceedings_extension_weeks=[])
+    return render_proceedings(evaluate_timescales(book, facts, [], None, scope, ("care_proceedings",)), issued,
+                              f.assumptions)
 
 
 def _applicant(f: _Facts) -> dict:
@@ -392,7 +296,7 @@ def _applicant(f: _Facts) -> dict:
 def _eligibility_answer(book: Rulebook, f: _Facts, scope: Scope, kind: str) -> RuleChatResult:
     values = _applicant(f)
     if f.invalid:
-        return _ask_only(f"{kind}_eligibility", _invalid_words(f), "One of the dates is not a real date.", f.assumptions)
+        return ask_only(f"{kind}_eligibility", _invalid_words(f), "One of the dates is not a real date.", f.assumptions)
     try:
         if kind == "sgo":
             facts = SgoFacts(**values)
@@ -404,26 +308,9 @@ def _eligibility_answer(book: Rulebook, f: _Facts, scope: Scope, kind: str) -> R
             results = cao_eligibility(book, facts, facts.today or f.today, scope)
             order = "a child arrangements order (to live with)"
     except ValidationError as exc:
-        return _ask_only(f"{kind}_eligibility", [e["msg"].replace("Value error, ", "") for e in exc.errors()],
+        return ask_only(f"{kind}_eligibility", [e["msg"].replace("Value error, ", "") for e in exc.errors()],
                          "Those facts do not fit together.", f.assumptions)
-    a = _Answer()
-    stat = results[0]
-    m = a.add_result(stat)
-    a.lines.append(f"**Who may apply for {order} without leave** - statute:")
-    a.lines.append(f"**{stat.outcome.replace('_', ' ').capitalize()}.** {stat.summary}")
-    for reason in stat.reasons:
-        a.lines.append(f"- {_renumber(reason, m)}")
-    if stat.legal_basis:
-        a.lines.append(f"- Legal basis: {'; '.join(stat.legal_basis)}.")
-    if m:
-        a.lines.append(f"- Where the councils' documents state this law: {a.markers(m)}")
-    for r in results[1:]:
-        mm = a.add_result(r)
-        differs = any(x.startswith("This differs") for x in r.reasons)
-        a.lines.append(f"- {_where(r)}: {r.summary} {a.markers(mm)}"
-                       + (" (differs from the statute; the statute decides)" if differs else ""))
-    missing = list(stat.missing_facts)
-    return a.finish(f"{kind}_eligibility", missing, f.assumptions)
+    return render_eligibility(results, order, f"{kind}_eligibility", f.assumptions)
 
 
 def _pf_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
@@ -457,34 +344,21 @@ def _pf_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
             values["intended_days"] = (stop - start.value).days
         break
     if f.invalid:
-        return _ask_only("private_fostering", _invalid_words(f), "One of the dates is not a real date.", f.assumptions)
+        return ask_only("private_fostering", _invalid_words(f), "One of the dates is not a real date.", f.assumptions)
     try:
         facts = PrivateFosteringFacts(**values)
     except ValidationError as exc:
-        return _ask_only("private_fostering", [e["msg"].replace("Value error, ", "") for e in exc.errors()],
+        return ask_only("private_fostering", [e["msg"].replace("Value error, ", "") for e in exc.errors()],
                          "Those facts do not fit together.", f.assumptions)
-    results = private_fostering(book, facts, f.today, scope)
-    a = _Answer()
-    stat = results[0]
-    m = a.add_result(stat)
-    a.lines.append("**Private fostering** (Children Act 1989 s.66):")
-    a.lines.append(f"**{stat.summary}**")
-    for reason in stat.reasons:
-        a.lines.append(f"- {_renumber(reason, m)}")
-    for r in results[1:]:
-        mm = a.add_result(r)
-        a.lines.append(f"- {_where(r)}: {r.summary} {a.markers(mm)}")
-    return a.finish("private_fostering", list(stat.missing_facts), f.assumptions)
+    return render_private_fostering(private_fostering(book, facts, f.today, scope), f.assumptions)
 
 
 def _scope(book: Rulebook, authority: str | None, question: str) -> tuple[Scope, list[str]]:
     notes: list[str] = []
     name = authority
-    if name is None:
-        for full in book.corpus.authorities:
-            if re.search(rf"\b{re.escape(full.split()[0])}\b", question, re.I):
-                name = full
-                break
+    if name is None:  # a council named in the question, by any name the manifest gives it
+        name = next((full for full, names in book.corpus.authority_names.items()
+                     if any(re.search(rf"\b{re.escape(n)}\b", question, re.I) for n in names)), None)
     try:
         return Scope(authority=book.corpus.resolve_authority(name)), notes
     except UnknownAuthority as exc:

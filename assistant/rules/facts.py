@@ -278,12 +278,15 @@ class TimelineFacts(BaseModel):
     due_soon_days: int | None = Field(None, ge=0, le=366, description="'Due soon' window in days (default from settings: 14)")
     reviews_held: list[Day] = Field(default_factory=list, description="Dates looked-after reviews were held, in order")
     permanence_meetings_held: list[Day] = Field(
-        default_factory=list, description="Dates Permanency Planning Meetings were held, in order (Luton's 4-weekly PPMs)"
+        default_factory=list, description="Dates Permanency Planning Meetings were held, in order (for meetings "
+        "a council repeats until the permanent placement is secured)"
     )
-    permanent_placement_secured_on: Day | None = Field(None, description="Date the permanent placement was secured (ends Luton's PPMs)")
+    permanent_placement_secured_on: Day | None = Field(None, description="Date the permanent placement was secured "
+                                                        "(ends repeating planning meetings)")
     placement_date: Day | None = Field(None, description="Date of the current placement (for residential permanence ratification)")
     residential_permanence_plan: bool = Field(False, description="The long-term plan is residential care")
-    reunification_being_assessed: bool | None = Field(None, description="Reunification is being assessed (Bolton's NSPCC model)")
+    reunification_being_assessed: bool | None = Field(None, description="Reunification is being assessed "
+                                                    "(rules that apply only then, e.g. an assessment model)")
     care_proceedings_issued_on: Day | None = Field(None, description="Date care proceedings were issued")
     proceedings_extension_weeks: list[int] = Field(
         default_factory=list, description="Extensions of the 26-week timetable granted by the court, in weeks each"

@@ -9,8 +9,8 @@ private foster carer must tell the local authority at least six weeks before the
 arrangement begins, or immediately if it begins sooner (Children (Private Arrangements
 for Fostering) Regulations 2005, reg. 3).
 
-Bolton's text applies the Private Fostering Regulations to arrangements "for a period of
-over 28 days": shown as Bolton's own result, with the gap at exactly 28 days stated.
+A council's own wording (a ``definition`` block, e.g. Bolton's "for a period of over 28
+days") is shown as that council's result beside the statute's, with any gap stated.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from assistant.rules.rulebook import Rulebook
 from assistant.rules.scope import Scope
 
 PF = "private-fostering"
-BOLTON_PF = "bolton-private-fostering"
 RELATIVE = "relative-definition"
 
 
@@ -150,33 +149,40 @@ def statute_result(book: Rulebook, f: PrivateFosteringFacts, today: date) -> Rul
     return b.build(outcome, summary)
 
 
-def bolton_result(book: Rulebook, f: PrivateFosteringFacts, today: date, statute: RuleResult) -> RuleResult:
-    b = ResultBuilder(book, "private_fostering", BOLTON_PF)
-    mark = b.cite_rule(BOLTON_PF) + b.cite_rule(BOLTON_PF, "passage:close_relative")
-    threshold = book.period(BOLTON_PF, "duration").amount
+def local_wording_result(book: Rulebook, rule_id: str, f: PrivateFosteringFacts, today: date,
+                         statute: RuleResult) -> RuleResult:
+    """A council's wording ("over N days"), beside the statute's "N days or more" (both from the YAML)."""
+    b = ResultBuilder(book, "private_fostering", rule_id)
+    wording = book.rule(rule_id).definition
+    assert wording is not None
+    over = wording.threshold == "over"
+    local = book.period(rule_id, wording.period)
+    threshold = local.amount
     age = _check_age(book, f, today)
     carer = _check_carer(f)
-    dur_ok, dur_reason, dur_missing, reached = _check_duration(f, today, threshold, over=True)
+    dur_ok, dur_reason, dur_missing, reached = _check_duration(f, today, threshold, over=over)
     outcome, missing = _combine([age, carer, (dur_ok, dur_reason, dur_missing)])
     b.missing.extend(missing)
-    b.reasons.append(f"Bolton: the Private Fostering Regulations apply to an arrangement, with the parents' consent, "
-                     f"for someone other than a close relative to care for a child \"for a period of over 28 days\" {mark}.")
-    b.reasons.append(f"Duration on Bolton's wording: {dur_reason}")
+    b.reasons.append(b.said(rule_id))
+    b.reasons.append(f"Duration on {b.who}'s wording: {dur_reason}")
     if outcome != statute.outcome:
+        law = book.period(PF, "duration")
+        said = f"over {describe_period(local)}" if over else f"{describe_period(local)} or more"
         b.reasons.append(f"This differs from the statute ({statute.outcome.replace('_', ' ')}): s.66 counts "
-                         f"\"28 days or more\", Bolton's text \"over 28 days\"; the statute decides.")
+                         f"{describe_period(law)} or more, {b.who}'s text {said}; the statute decides.")
+    words = f"{b.who}'s wording ({f'over {describe_period(local)}' if over else f'{describe_period(local)} or more'})"
     if reached is not None and outcome != "does_not_apply":
-        b.date("bolton_private_fostering_over_28_days", "Arrangement is over 28 days (Bolton wording)", reached,
-               f"day {threshold + 1} counted from {fmt(f.arrangement_start)}", relation="from")
-    summary = {"applies": "Within Bolton's wording (over 28 days).",
-               "does_not_apply": "Not within Bolton's wording (over 28 days).",
-               "cannot_tell": "Cannot tell yet on Bolton's wording: " + "; ".join(missing) + "."}[outcome]
+        b.date(f"{rule_id.replace('-', '_')}_over", f"Arrangement is over the period in {b.who}'s wording",
+               reached, f"day {threshold + 1 if over else threshold} counted from {fmt(f.arrangement_start)}", relation="from")
+    summary = {"applies": f"Within {words}.", "does_not_apply": f"Not within {words}.",
+               "cannot_tell": f"Cannot tell yet on {words}: " + "; ".join(missing) + "."}[outcome]
     return b.build(outcome, summary)
 
 
 def private_fostering(book: Rulebook, facts: PrivateFosteringFacts, today: date, scope: Scope) -> list[RuleResult]:
     statute = statute_result(book, facts, today)
     out = [statute]
-    if scope.wants(book, BOLTON_PF):
-        out.append(bolton_result(book, facts, today, statute))
+    for rule in book.evaluated("definition", of="private_fostering"):
+        if scope.wants(book, rule.id):
+            out.append(local_wording_result(book, rule.id, facts, today, statute))
     return out

@@ -1,7 +1,8 @@
-"""What the engine reads from each rule, checked when the rulebook loads.
+"""The rules Python computes (the statute's own modules) and what each reads from its YAML.
 
-A rule the engine uses but the YAML lacks, or a period or passage it reads but the
-rule does not define, is a start-up error naming the rule (``rulebook.load_rulebook``).
+Every other rule is computed by a generic evaluator from its ``timescale`` or
+``applicants`` block (``rule_checks``). A rule listed here but missing, or a period or
+passage read but not defined, is a start-up error naming the rule.
 """
 
 from __future__ import annotations
@@ -13,43 +14,16 @@ def _req(periods: tuple[str, ...] = (), passages: tuple[str, ...] = (), see_also
     return RuleRequirement(periods=frozenset(periods), passages=frozenset(passages), see_also=frozenset(see_also))
 
 
-_SGO_ROUTES = ("not_parent", "guardian", "foster_carer_one_year", "named_in_cao",
-               "three_of_five_years", "la_consent_care_order", "consent_all_pr")
-_CAO_ROUTES = ("parent_or_guardian", "marriage", "three_years", "foster_carer_one_year",
-               "cao_consent", "la_consent_looked_after", "consent_all_pr", "leave")
-
 ENGINE_REQUIREMENTS: dict[str, RuleRequirement] = {
     # statute
     "statutory-reviews": _req(("first_review", "second_review", "later_reviews")),
     "care-proceedings-26-weeks": _req(("limit", "max_extension")),
     "special-guardianship-applicants": _req(("foster_carer_year", "relative_year", "notice",
                                              "foster_parent_leave_window"),
-                                            see_also=("not_parent_2026", "not_parent_2021", "sgo_statute")),
+                                            see_also=("not_parent_2026", "sgo_statute")),
     "child-arrangements-applicants": _req(("three_years", "window_begin", "window_end", "foster_carer_year",
                                            "relative_year", "foster_parent_leave_window"),
                                           see_also=("parent_leave_sgo",)),
     "relative-definition": _req(),
     "private-fostering": _req(("duration", "age_limit", "age_limit_disabled", "advance_notice")),
-    # permanence plan and Bolton's second review
-    "wigan-2026-permanence-plan": _req(passages=("second_review",)),
-    "wigan-2021-permanence-plan": _req(passages=("second_review",)),
-    "luton-permanence-plan": _req(),
-    "wiltshire-assessments": _req(),
-    "bolton-permanence-plan": _req(passages=("rehabilitation",)),
-    "bolton-second-review-13-weeks": _req(("second_review",)),
-    # local meetings and decisions
-    "luton-permanency-planning-meeting": _req(("first", "interval")),
-    "luton-adm-ratification": _req(("after_second_review",)),
-    "wigan-2021-permanence-planning-meeting": _req(),
-    "wigan-2026-permanence-meetings": _req(passages=("initial",)),
-    "wigan-2021-residential-ratification": _req(("window_start", "window_end"), ("ratified",)),
-    "wigan-2026-residential-ratification": _req(),
-    "bolton-permanence-planning-meeting": _req(),
-    "bolton-nspcc-reunification-model": _req(("accommodated",)),
-    # councils' lists of applicants
-    "wigan-2026-sgo-applicants": _req(("foster_carer_year", "three_years", "window_begin"), _SGO_ROUTES),
-    "wigan-2021-sgo-applicants": _req(("foster_carer_year", "three_years", "window_begin"), _SGO_ROUTES),
-    "wigan-2026-cao-applicants": _req(("three_years", "window_begin", "window_end", "foster_carer_year"), _CAO_ROUTES),
-    "wigan-2021-cao-applicants": _req(("three_years", "window_begin", "window_end", "foster_carer_year"), _CAO_ROUTES),
-    "bolton-private-fostering": _req(("duration",), ("close_relative",)),
 }

@@ -27,6 +27,7 @@ Outcome = Literal[
     "computed",        # due dates computed
     "not_applicable",  # the rule does not apply to these facts
     "no_timescale",    # the document states the step but no timescale for it
+    "policy_changed",  # the rule's passage is no longer in the current document: quoted, not computed
 ]
 
 Relation = Literal["by", "from", "window_opens", "window_closes"]
@@ -99,6 +100,7 @@ class ResultBuilder:
         self.rule_ids = [rule_id]
         self.title = title or rule.title
         self.authority = rule.authority
+        self.who = "Statute" if rule.kind == "statute" else book.corpus.short_name(rule.authority)
         self.document_id = rule.document_id
         self.reasons: list[str] = []
         self.dates: list[ComputedDate] = []
@@ -129,11 +131,22 @@ class ResultBuilder:
         return f"[{self._cites.add(passage)}]"
 
     def cite_rule(self, rule_id: str, key: str = "quote") -> str:
+        if key.startswith("see_also:") and (rule_id, key) not in self.book.located:
+            return ""  # a council passage on the law that its current version no longer has
         return self.cite(self.book.passage(rule_id, key))
 
     def cite_all(self, rule_id: str) -> str:
         """Markers for every passage of a rule, e.g. "[1][2]" (empty when it has none)."""
         return "".join(self.cite(p) for p in self.book.passages_of(rule_id))
+
+    def said(self, rule_id: str) -> str:
+        """What the rule rests on, in its own words: the located passage (or the law), cited."""
+        rule = self.book.rule(rule_id)
+        marks = self.cite_all(rule_id)
+        if rule.kind == "statute":
+            return f"{rule.legal_reference}: {rule.statement} {marks}".rstrip()
+        quote = self.book.passage(rule_id).quote
+        return f"{self.who}: \"{quote}\" {marks}".rstrip()
 
     def date(self, key: str, label: str, when: date, basis: str, **kw) -> ComputedDate:
         item = ComputedDate(key=key, label=label, date=when, basis=basis, **kw)
@@ -159,6 +172,23 @@ class ResultBuilder:
             notes=self.notes + list(self.book.rule(self.rule_ids[0]).notes),
             **kw,
         )
+
+
+def changed_result(book: Rulebook, rule_id: str, topic: str) -> RuleResult:
+    """A stale rule's answer: the council's text changed, so quote the new passage, compute nothing."""
+    stale = book.stale[rule_id]
+    b = ResultBuilder(book, topic, rule_id)
+    doc = book.corpus.by_id(stale.current_document_id)
+    old = b.cite(stale.old)
+    b.reasons.append(f"{b.who}'s current {doc.title} ({doc.version}) no longer says what this rule rests on "
+                     f"{old}; the rule has not been updated, so no date is computed from the old value.")
+    if stale.new is None:
+        return b.build("policy_changed", f"{b.who}: {book.rule(rule_id).title} - the policy changed; see the "
+                                         f"current document.")
+    new = b.cite(stale.new)
+    b.reasons.append(f"The current version says: \"{stale.new.quote}\" {new}")
+    return b.build("policy_changed", f"{b.who}: the timescale changed in {doc.title} ({doc.version}). It now "
+                                     f"says: \"{stale.new.quote}\"")
 
 
 def holidays_of(skipped: tuple[SkippedHoliday, ...] | list[SkippedHoliday]) -> list[HolidaySkipped]:

@@ -1,31 +1,39 @@
-"""Rules as data: load ``policies_corpus/rules/*.yaml``, validate, and find every quote.
+"""Rules as data: load ``policies_corpus/rules/*.yaml``, validate, bind, find every quote.
 
-A rule names its authority ("England" for statute), the document and the verbatim
-passage it rests on, the legal reference for statute, and the periods the engine
-reads. Loading fails with a ``RulebookError`` that lists every problem, each naming
-the file and the rule: a quote that is no longer in the corpus, an unknown document,
-a rule whose authority is not its document's, a period the engine needs but the rule
-lacks. Nothing is half-loaded: either every rule is valid or none is served.
+A rule names its authority ("England" for statute), the document family and the
+verbatim passage it rests on (a statutory rule: its legal reference), and the periods
+and timescale or applicant list the generic evaluators read. Loading binds each council
+rule to the family's current version (``rule_lineage``) and fails with a
+``RulebookError`` listing every problem, each naming the file, the rule and the field:
+a quote found in no version, an unknown family, a rule no evaluator computes, a period
+or anchor a timescale reads but nothing defines. Nothing is half-loaded.
+
+A rule whose passage is no longer verbatim in the current version (but is in an older
+one) is not an error: the policy changed and the rule was not updated. It is loaded as
+*stale* (``Rulebook.stale``): start-up logs it, ``/rules/status`` and the eval report
+name it, and its answers quote the new passage instead of computing with the old value.
 
 ``get_rulebook(settings)`` loads once per corpus folder and process.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Mapping
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from assistant.corpus import Corpus, ManifestError, load_corpus
-from assistant.rules.citations import DocumentTexts, IngestDocumentTexts, LocatedPassage, locate_passage
+from assistant.rules.citations import DocumentTexts, IngestDocumentTexts, LocatedPassage
+from assistant.rules.rule_checks import check_evaluable
+from assistant.rules.rule_lineage import StaleRule, bind_rule
+from assistant.rules.rule_schema import STATUTE_AUTHORITY, Passage, Period, PeriodUnit, Rule  # noqa: F401 - re-exported
 
-STATUTE_AUTHORITY = "England"
-
-PeriodUnit = Literal["working_days", "days", "weeks", "months", "years"]
+log = logging.getLogger(__name__)
 
 
 class RulebookError(ValueError):
@@ -34,59 +42,6 @@ class RulebookError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("invalid rulebook:\n  - " + "\n  - ".join(problems))
-
-
-class Period(BaseModel):
-    """A length of time as a rule states it: "20 working days", "3 months"."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    amount: int = Field(gt=0)
-    unit: PeriodUnit
-
-
-class Passage(BaseModel):
-    """A verbatim passage of another document that a rule also cites."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    document_id: str
-    quote: str = Field(min_length=10)
-    key: str | None = Field(None, pattern=r"^[a-z0-9_]+$", description="Name the engine cites it by")
-    note: str | None = None
-
-
-class Rule(BaseModel):
-    """One rule as written in the YAML files."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    title: str
-    authority: str
-    kind: Literal["statute", "local_policy"]
-    legal_reference: str | None = None
-    document_id: str | None = None
-    quote: str | None = Field(None, min_length=10)
-    statement: str
-    periods: dict[str, Period] = Field(default_factory=dict)
-    passages: dict[str, str] = Field(default_factory=dict)
-    see_also: list[Passage] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _shape(self) -> "Rule":
-        if self.kind == "statute":
-            if not self.legal_reference:
-                raise ValueError("a statutory rule needs legal_reference")
-            if self.authority != STATUTE_AUTHORITY:
-                raise ValueError(f"a statutory rule's authority must be {STATUTE_AUTHORITY!r}")
-        else:
-            if not self.document_id or not self.quote:
-                raise ValueError("a local policy rule needs document_id and the verbatim quote it rests on")
-        if self.passages and not self.document_id:
-            raise ValueError("passages are quotes from the rule's document_id, which is missing")
-        return self
 
 
 @dataclass(frozen=True)
@@ -106,6 +61,7 @@ class Rulebook:
     corpus: Corpus
     sources: dict[str, str]  # rule id -> file it came from
     located: dict[tuple[str, str], LocatedPassage] = field(default_factory=dict)
+    stale: dict[str, StaleRule] = field(default_factory=dict)  # rule id -> what changed
 
     def rule(self, rule_id: str) -> Rule:
         try:
@@ -126,7 +82,14 @@ class Rulebook:
         if keys is None:
             keys = (["quote"] if rule.quote else []) + [f"passage:{k}" for k in rule.passages]
             keys += [f"see_also:{extra.key or i}" for i, extra in enumerate(rule.see_also)]
-        return [self.located[(rule_id, k)] for k in keys]
+        return [self.located[(rule_id, k)] for k in keys if (rule_id, k) in self.located]
+
+    def evaluated(self, kind: str, **match) -> list[Rule]:
+        """Rules with a ``timescale`` or ``applicants`` block (``kind``), in file order."""
+        out = [r for r in self.rules.values() if getattr(r, kind) is not None]
+        for name, value in match.items():
+            out = [r for r in out if getattr(getattr(r, kind), name) == value]
+        return out
 
     def document_status(self, document_id: str | None) -> str | None:
         return self.corpus.by_id(document_id).status if document_id else None
@@ -171,44 +134,17 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _locate_all(rule: Rule, where: str, corpus: Corpus, texts: DocumentTexts,
-                located: dict, problems: list[str]) -> None:
-    wanted: list[tuple[str, str, str]] = []  # (key, document id, quote)
-    if rule.quote and rule.document_id:
-        wanted.append(("quote", rule.document_id, rule.quote))
-    for name, quote in rule.passages.items():
-        wanted.append((f"passage:{name}", rule.document_id or "", quote))
-    for i, extra in enumerate(rule.see_also):
-        wanted.append((f"see_also:{extra.key or i}", extra.document_id, extra.quote))
-    for key, doc_id, quote in wanted:
-        try:
-            doc = corpus.by_id(doc_id)
-        except KeyError:
-            problems.append(f"{where}: {key}: unknown document {doc_id!r} (not in the manifest)")
-            continue
-        try:
-            found = locate_passage(texts, doc, quote)
-        except Exception as exc:  # an unreadable document is reported, not raised mid-load
-            problems.append(f"{where}: {key}: cannot read document {doc_id!r}: {exc}")
-            continue
-        if found is None:
-            short = quote if len(quote) <= 80 else quote[:77] + "..."
-            problems.append(f"{where}: {key}: quote not found in {doc_id!r}: {short!r}")
-            continue
-        located[(rule.id, key)] = found
-
-
 def load_rulebook(
     settings,
     rules_dir: Path | None = None,
     texts: DocumentTexts | None = None,
     requirements: Mapping[str, RuleRequirement] | None = None,
 ) -> Rulebook:
-    """Load and validate every rule file; raise ``RulebookError`` listing all problems.
+    """Load, validate and bind every rule file; raise ``RulebookError`` listing all problems.
 
-    ``requirements`` (default: what the engine reads, ``assistant.rules.requirements``)
-    makes a missing rule, period or passage a start-up error rather than a KeyError
-    in the middle of a request.
+    ``requirements`` (default ``assistant.rules.requirements``) names the statutory rules
+    the statute's own modules compute and what they read; every other rule must carry a
+    ``timescale`` or ``applicants`` block the generic evaluators compute.
     """
     rules_dir = rules_dir or default_rules_dir(settings)
     problems: list[str] = []
@@ -226,6 +162,7 @@ def load_rulebook(
     rules: dict[str, Rule] = {}
     sources: dict[str, str] = {}
     located: dict[tuple[str, str], LocatedPassage] = {}
+    stale: dict[str, StaleRule] = {}
     authorities = set(corpus.authorities) | {STATUTE_AUTHORITY}
     for path, raw in _read_rule_files(rules_dir, problems):
         ident = raw.get("id", "?")
@@ -241,36 +178,19 @@ def load_rulebook(
         if rule.authority not in authorities:
             problems.append(f"{where}: unknown authority {rule.authority!r}; known: {', '.join(sorted(authorities))}")
             continue
-        if rule.document_id:
-            try:
-                doc = corpus.by_id(rule.document_id)
-            except KeyError:
-                problems.append(f"{where}: unknown document {rule.document_id!r} (not in the manifest)")
-                continue
-            if doc.authority != rule.authority:
-                problems.append(f"{where}: document {doc.id!r} belongs to {doc.authority!r}, not {rule.authority!r}")
-                continue
-        rules[rule.id] = rule
-        sources[rule.id] = path.name
-        _locate_all(rule, where, corpus, texts, located, problems)
-
-    for rule_id, need in requirements.items():
-        rule = rules.get(rule_id)
-        if rule is None:
-            if not any(f"rule {rule_id!r}" in p for p in problems):
-                problems.append(f"rule {rule_id!r}: required by the engine but not defined in {rules_dir}")
+        before = len(problems)
+        bound = bind_rule(rule, where, corpus, texts, located, stale, problems)
+        if bound is None or len(problems) > before:
             continue
-        where = f"{sources[rule_id]}: rule {rule_id!r}"
-        for name in sorted(need.periods - rule.periods.keys()):
-            problems.append(f"{where}: missing period {name!r} that the engine reads")
-        for name in sorted(need.passages - rule.passages.keys()):
-            problems.append(f"{where}: missing passage {name!r} that the engine cites")
-        for name in sorted(need.see_also - {x.key for x in rule.see_also if x.key}):
-            problems.append(f"{where}: missing see_also passage with key {name!r} that the engine cites")
+        rules[rule.id] = bound
+        sources[rule.id] = path.name
 
+    problems += check_evaluable(rules, sources, requirements, rules_dir)
     if problems:
         raise RulebookError(problems)
-    return Rulebook(rules=rules, corpus=corpus, sources=sources, located=located)
+    for item in stale.values():
+        log.warning("stale rule: %s", item.message())
+    return Rulebook(rules=rules, corpus=corpus, sources=sources, located=located, stale=stale)
 
 
 _cache: dict[tuple[str, str], Rulebook] = {}

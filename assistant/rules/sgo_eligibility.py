@@ -8,14 +8,15 @@ has lived for at least one year immediately before the application. Others need 
 (and a recent foster parent may ask for leave only as s.9(3) allows). Written notice to
 the local authority at least three months before applying (s.14A(7)).
 
-Wigan's two strategies each list who may apply: each list is evaluated as written and
-shown as its own result, with any difference from the statute pointed out.
+Councils' own lists of who may apply are data (``applicants`` blocks), each evaluated as
+written by ``applicant_lists`` and shown as its own result beside the statute's.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from assistant.rules.applicant_lists import list_results
 from assistant.rules.application_routes import (
     RELATIONSHIP_FACT, all_pr_consent_route, cao_holders_consent_route, combine, la_consent_route, leave_route,
     one_year_route, status_route, summary_line, three_years,
@@ -30,7 +31,6 @@ from assistant.rules.scope import Scope
 
 SGO = "special-guardianship-applicants"
 CAO_STATUTE = "child-arrangements-applicants"
-WIGAN_LISTS = ("wigan-2026-sgo-applicants", "wigan-2021-sgo-applicants")
 ORDER = "a special guardianship order"
 
 
@@ -111,7 +111,7 @@ def statute_result(book: Rulebook, f: SgoFacts, today: date) -> RuleResult:
     b = ResultBuilder(book, "sgo_eligibility", SGO)
     b.also_uses(CAO_STATUTE, cite_reference=False)  # its three-years periods; s.14A's reference names s.10
     b.cite_rule(SGO, "see_also:sgo_statute")
-    marks = b.cite_rule(SGO, "see_also:not_parent_2026") + b.cite_rule(SGO, "see_also:not_parent_2021")
+    marks = b.cite_rule(SGO, "see_also:not_parent_2026")
     gate = _gate(f)
     if gate:
         b.reasons.append(f"{gate} {marks}".rstrip())
@@ -140,68 +140,8 @@ def statute_result(book: Rulebook, f: SgoFacts, today: date) -> RuleResult:
     return b.build(outcome, summary, earliest_date=earliest)
 
 
-def _wigan_routes(book: Rulebook, rule_id: str, f: SgoFacts, spans: list[Span], on: date) -> list[tuple[Route, str]]:
-    p = book.rule(rule_id).periods
-    is_2021 = rule_id.startswith("wigan-2021")
-    named = f.named_in_cao_as_living_with or (is_2021 and f.other_cao_in_force is True and f.cao_holders_consent is True)
-    routes: list[tuple[Route, str]] = [
-        (status_route("guardian", "Any guardian of the child", "Wigan list", f.is_guardian, "the child's guardian"),
-         "guardian"),
-        (one_year_route("foster_carer_one_year", "Local authority foster carer, 1 year immediately preceding",
-                        "Wigan list", f.is_local_authority_foster_carer, "the child's local authority foster carer",
-                        "", spans, on, p["foster_carer_year"]), "foster_carer_one_year"),
-        (status_route("named_in_cao", "Named in (2021: holds) a child arrangements / residence order", "Wigan list",
-                      bool(named), "named in such an order (or has the holders' consent)"), "named_in_cao"),
-        (three_years("three_of_five_years", "Lived with for three out of the last five years", "Wigan list",
-                     spans, on, p["three_years"], p["window_begin"], None), "three_of_five_years"),
-        (la_consent_route("la_consent", "Local authority consent where there is a care order", "Wigan list", f,
-                          f.care_order_in_force, "the child is subject to a care order",
-                          "whether the child is subject to a care order"), "la_consent_care_order"),
-        (all_pr_consent_route("all_pr_consent", "Consent of all with parental responsibility", "Wigan list", f,
-                              only_other_cases=False), "consent_all_pr"),
-    ]
-    if is_2021 and f.leave_granted:
-        routes.append((Route(id="leave", label="Leave of the court (given as an example in the list)",
-                             status="eligible", reasons=["The court has granted leave."], legal_reference="Wigan list"),
-                       "consent_all_pr"))
-    return routes
-
-
-def wigan_result(book: Rulebook, rule_id: str, f: SgoFacts, today: date, statute: RuleResult) -> RuleResult:
-    on = f.application_date or today
-    spans = spans_from(f)
-    b = ResultBuilder(book, "sgo_eligibility", rule_id)
-    head = b.cite_rule(rule_id)
-    if f.relationship == "parent":
-        mark = b.cite_rule(rule_id, "passage:not_parent")
-        b.reasons.append(f"Wigan: the parents of a child may not become special guardians {mark}.")
-        return b.build("not_eligible", "Wigan's list: a parent may not become the child's special guardian.")
-    pairs = _wigan_routes(book, rule_id, f, spans, on)
-    routes = [r for r, _ in pairs]
-    b.routes.extend(routes)
-    outcome, missing, earliest = combine(routes)
-    b.missing.extend(missing)
-    b.reasons.append(f"Wigan's list of who may apply {head}:")
-    for r, key in pairs:
-        mark = b.cite_rule(rule_id, f"passage:{key}")
-        b.reasons.append(f"- {r.label} {mark}: {r.status.replace('_', ' ')}"
-                         + (f" (from {fmt(r.qualifies_from)})" if r.qualifies_from else "")
-                         + (f" - {r.reasons[0]}" if r.reasons else ""))
-    if earliest:
-        b.date("qualifies_from", "Qualifies under Wigan's list from", earliest, "the list's time-based item",
-               relation="from")
-    if outcome != statute.outcome or earliest != statute.earliest_date:
-        b.reasons.append(f"This differs from the statutory result ({statute.outcome.replace('_', ' ')}"
-                         + (f", from {fmt(statute.earliest_date)}" if statute.earliest_date else "")
-                         + "): the statute decides; see the note on how the list differs.")
-    return b.build(outcome, "Wigan's list: " + summary_line(ORDER, outcome, routes, earliest, on), earliest_date=earliest)
-
-
 def sgo_eligibility(book: Rulebook, facts: SgoFacts, today: date, scope: Scope) -> list[RuleResult]:
-    """The statutory result, then each Wigan list's result (where in scope)."""
+    """The statutory result, then each council's list (``applicant_lists``) in scope."""
     statute = statute_result(book, facts, today)
     out = [statute]
-    for rule_id in WIGAN_LISTS:
-        if scope.wants(book, rule_id):
-            out.append(wigan_result(book, rule_id, facts, today, statute))
-    return out
+    return out + list_results(book, "sgo", facts, today, statute, scope, ORDER)

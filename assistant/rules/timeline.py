@@ -1,4 +1,5 @@
-"""Every due date that applies to one child, in order, marked against "today".
+"""Every due date that applies to one child, in order, marked against "today"; and the
+review schedule (statutory reviews with the councils' timescales tied to them).
 
 Statuses: ``done`` (the event happened: a review held), ``overdue`` (due date passed,
 not known to have happened), ``due_soon`` (within the window, default 14 days, see
@@ -15,21 +16,16 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from assistant.rules.facts import TimelineFacts
-from assistant.rules.local_timescales import (
-    BOLTON_NSPCC, BOLTON_PPM, CARE_PROCEEDINGS, LUTON_ADM, LUTON_PPM, WIGAN_2021_PPM, WIGAN_2021_RESIDENTIAL,
-    WIGAN_2026_MEETINGS, WIGAN_2026_RESIDENTIAL, bolton_nspcc_result, bolton_ppm_result, care_proceedings_result,
-    luton_adm_result, luton_ppm_result, wigan_2021_ppm_result, wigan_2026_meetings_result, wigan_residential_results,
-)
+from assistant.rules.facts import ReviewScheduleFacts, TimelineFacts
 from assistant.rules.results import ComputedDate, RuleResult
-from assistant.rules.review_schedule import (
-    BOLTON_13_WEEKS, bolton_second_review_result, compute_reviews, permanence_plan_results, statutory_reviews_result,
-)
+from assistant.rules.review_schedule import compute_reviews, statutory_reviews_result
 from assistant.rules.rulebook import Rulebook
 from assistant.rules.scope import Scope
+from assistant.rules.timescales import evaluate_timescales
 
 _MAX_REVIEWS = 60
-_DUPLICATE_KEYS = {"second_review_statutory"}  # Bolton's result repeats the statutory second review
+# what the review-schedule computation shows beside the statutory reviews
+REVIEW_SCHEDULE_TOPICS = ("permanence_plan", "second_review")
 
 
 class TimelineItem(BaseModel):
@@ -69,36 +65,21 @@ def status_of(item: ComputedDate, today: date, window: int) -> str:
     return "due_soon" if delta <= window else "upcoming"
 
 
+def review_schedule(book: Rulebook, facts: ReviewScheduleFacts, scope: Scope) -> list[RuleResult]:
+    """Statutory reviews, then each council's permanence-plan timing and own second review."""
+    reviews = compute_reviews(book, facts.looked_after_from, facts.reviews_held, 2 + facts.later_reviews)
+    results = [statutory_reviews_result(book, facts.looked_after_from, reviews)]
+    return results + evaluate_timescales(book, facts, reviews, None, scope, REVIEW_SCHEDULE_TOPICS)
+
+
 def _results(book: Rulebook, f: TimelineFacts, today: date, scope: Scope) -> list[RuleResult]:
     count = max(2, len(f.reviews_held) + 1)
     reviews = compute_reviews(book, f.looked_after_from, f.reviews_held, count)
     while reviews[-1].due.date < today and count < _MAX_REVIEWS:
         count += 1
         reviews = compute_reviews(book, f.looked_after_from, f.reviews_held, count)
-    second = reviews[1]
     results = [statutory_reviews_result(book, f.looked_after_from, reviews)]
-    results += permanence_plan_results(book, second, scope)
-    if scope.wants(book, BOLTON_13_WEEKS):
-        results.append(bolton_second_review_result(book, f.looked_after_from, second))
-    if scope.wants(book, LUTON_PPM):
-        results.append(luton_ppm_result(book, f.looked_after_from, f.permanence_meetings_held,
-                                        f.permanent_placement_secured_on, today))
-    if scope.wants(book, LUTON_ADM):
-        results.append(luton_adm_result(book, second))
-    if scope.wants(book, WIGAN_2026_MEETINGS):
-        results.append(wigan_2026_meetings_result(book))
-    if scope.wants(book, WIGAN_2021_PPM):
-        results.append(wigan_2021_ppm_result(book, second))
-    if f.residential_permanence_plan:  # only a residential plan has this step
-        results += wigan_residential_results(book, f.placement_date, True, scope.wants(book, WIGAN_2021_RESIDENTIAL),
-                                             scope.wants(book, WIGAN_2026_RESIDENTIAL))
-    if scope.wants(book, BOLTON_PPM):
-        results.append(bolton_ppm_result(book, f.looked_after_from, second))
-    if scope.wants(book, BOLTON_NSPCC) and f.reunification_being_assessed is not False:
-        results.append(bolton_nspcc_result(book, f.looked_after_from, f.reunification_being_assessed))
-    if f.care_proceedings_issued_on is not None:
-        results.append(care_proceedings_result(book, f.care_proceedings_issued_on, f.proceedings_extension_weeks))
-    return results
+    return results + evaluate_timescales(book, f, reviews, today, scope)
 
 
 def build_timeline(book: Rulebook, facts: TimelineFacts, today: date, window: int, scope: Scope) -> Timeline:
@@ -107,8 +88,6 @@ def build_timeline(book: Rulebook, facts: TimelineFacts, today: date, window: in
     items: list[TimelineItem] = []
     for res in results:
         for d in res.dates:
-            if d.key in _DUPLICATE_KEYS:
-                continue
             items.append(TimelineItem(
                 date=d.date, status=status_of(d, today, window), days_from_today=(d.date - today).days,
                 label=d.label, key=d.key, relation=d.relation, authority=res.authority,

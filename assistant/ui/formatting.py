@@ -238,6 +238,7 @@ _OUTCOME = {
     "applies": "✔ applies", "does_not_apply": "✘ does not apply", "computed": "dates computed",
     "not_applicable": "— not applicable", "no_timescale": "— no timescale in the document",
     "not_yet": "✘ not yet", "possible": "? possible",
+    "policy_changed": "! the policy changed: its new wording is quoted, no date computed",
 }
 
 
@@ -331,6 +332,8 @@ def rule_results_markdown(results: Sequence[Mapping[str, Any]], today: date | No
             continue
         head = f"**{_fmt(r.get('title') or 'Rule result')}** ({_fmt(r.get('authority'))}): {outcome_label(outcome)}"
         lines += ["", head]
+        if outcome == "policy_changed":  # the rule's own summary quotes the new wording
+            lines += ["", _fmt(r.get("summary"))]
         if routes:
             lines += ["", "| Route | Status | Qualifies from |", "| --- | --- | --- |"]
             for x in routes:

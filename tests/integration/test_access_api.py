@@ -27,6 +27,7 @@ ROUTES = {
     ("POST", "/feedback"): "feedback",
     ("GET", "/feedback"): "feedback_review",
     ("GET", "/gaps"): "gaps",
+    ("GET", "/gaps/summary"): "gaps",
     ("GET", "/users"): "users",
 }
 BODIES = {

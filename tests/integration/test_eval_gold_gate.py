@@ -21,7 +21,10 @@ def test_whole_gold_set_meets_the_thresholds(index_settings, tmp_path):
     summary = run.data["engines"]["assistant"]["summary"]
     assert run.data["gold_items"] >= 130
     assert run.stale == [], "gold passages no longer in the corpus: " + ", ".join(s["id"] for s in run.stale)
-    failures = [f"{t.metric}={t.value} ({t.direction} {t.threshold})" for t in run.threshold_failures]
+    # both splits are gated: dev (tuned on) and test (held out, never tuned on)
+    assert {t.split for t in run.thresholds if t.applicable} == {"dev", "test"}
+    assert set(run.data["engines"]["assistant"]["by_split"]) == {"dev", "test"}
+    failures = [f"{t.split} {t.metric}={t.value} ({t.direction} {t.threshold})" for t in run.threshold_failures]
     assert not failures, f"below threshold: {failures}; see {run.path / 'summary.md'}"
     # every item was answered without an engine error
     errors = [r["id"] for r in run.data["engines"]["assistant"]["items"] if r["error"]]

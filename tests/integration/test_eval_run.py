@@ -176,7 +176,7 @@ def test_policy_update_workflow_names_stale_gold_apart_from_regressions(index_se
                      progress=False, thresholds_path=None)
     stale = {s["id"]: s["reasons"] for s in run_b.stale}
     assert set(stale) == {"wig26-tracker-01"}
-    assert stale["wig26-tracker-01"][0].startswith("disappeared: wigan-2026-2028")
+    assert stale["wig26-tracker-01"][0].startswith("changed: wigan-2026-2028")
     assert run_b.exit_code == EXIT_STALE
     diff = next(e for e in run_b.data["regression"]["engines"] if e["engine"] == "assistant")
     assert "wig26-tracker-01" not in diff["pass_to_fail"]  # not blamed on the assistant
@@ -184,7 +184,7 @@ def test_policy_update_workflow_names_stale_gold_apart_from_regressions(index_se
     # stale items are listed, not scored
     assert run_b.data["engines"]["assistant"]["summary"]["items"] == 3
     md = (run_b.path / "summary.md").read_text(encoding="utf-8")
-    stale_section = md.split("## Stale gold", 1)[1].split("##", 1)[0]
+    stale_section = md.split("## 2. Stale gold", 1)[1].split("##", 1)[0]
     assert "wig26-tracker-01" in stale_section
     assert "pass → fail because the gold went stale: wig26-tracker-01" in md
     assert "pass → fail (genuine regressions): none" in md

@@ -185,7 +185,7 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_ingested(corpus_setti
     assert set(reasons) == {"empty.txt", "latin1.txt", "policy.docx", "corrupt.pdf", "encrypted.pdf", "scanned.pdf", "huge.txt"}
     assert "empty" in reasons["empty.txt"]
     assert "UTF-8" in reasons["latin1.txt"]
-    assert "unsupported" in reasons["policy.docx"]
+    assert "corrupt .docx" in reasons["policy.docx"]  # .docx is read now; this one is a bare zip header
     assert "corrupt" in reasons["corrupt.pdf"]
     assert "encrypted" in reasons["encrypted.pdf"]
     assert "no extractable text" in reasons["scanned.pdf"]

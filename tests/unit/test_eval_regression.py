@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluation.gold import GoldItem
-from assistant.evaluation.regression import compare_runs, paragraph_around, passage_records, stale_items
+from assistant.evaluation.regression import (
+    compare_runs,
+    context_changes,
+    edited_items,
+    paragraph_around,
+    passage_records,
+    stale_items,
+)
 from assistant.evaluation.runner import EXIT_OK, EXIT_STALE, EXIT_THRESHOLD, EvalRun, check_thresholds, parse_fail_under
 
 pytestmark = pytest.mark.unit
@@ -34,7 +41,7 @@ def test_paragraph_around_is_the_blank_line_delimited_block():
     assert para.startswith("A child's permanence plan") and para.endswith("review decisions.")
 
 
-def test_stale_items_name_disappeared_and_changed_context_separately():
+def test_only_a_passage_that_is_no_longer_verbatim_makes_an_item_stale():
     before = passage_records(ITEMS, {"wigan-2026-2028": OLD_TEXT})
     assert stale_items(before) == []
     # a policy update changes the timescale: plan-01's passage disappears, and recorded-01's
@@ -43,17 +50,17 @@ def test_stale_items_name_disappeared_and_changed_context_separately():
     now = passage_records(ITEMS, {"wigan-2026-2028": new_text})
     alone = {s.item_id: s.reasons for s in stale_items(now)}
     assert set(alone) == {"plan-01"} and alone["plan-01"][0].startswith("disappeared")
-    vs_before = {s.item_id: s.reasons for s in stale_items(now, before)}
-    assert set(vs_before) == {"plan-01", "recorded-01"}
-    assert vs_before["recorded-01"][0].startswith("context changed")
+    # recorded-01's passage is verbatim: nothing changed for it (an answer that needed the
+    # edited sentence and now fails must show as a regression), only a note
+    assert {s.item_id for s in stale_items(now, before)} == {"plan-01"}
+    assert set(context_changes(now, before)) == {"recorded-01"}
 
 
-def test_stale_items_detect_an_edited_gold_item_and_a_missing_document():
+def test_an_edited_gold_item_and_a_missing_document_are_told_apart():
     before = passage_records(ITEMS, {"wigan-2026-2028": OLD_TEXT})
     edited = [gold("time-01", "Family Time must always be for the benefit of the child")]  # text changed
     now = passage_records(edited, {"wigan-2026-2028": OLD_TEXT})
-    reasons = stale_items(now, before)[0].reasons
-    assert any(r.startswith("gold edited") for r in reasons)
+    assert stale_items(now) == [] and edited_items(now, before) == ["time-01"]
     gone = passage_records(ITEMS[:1], {})
     assert stale_items(gone)[0].reasons[0].startswith("disappeared")
 
@@ -81,8 +88,9 @@ def test_compare_runs_separates_genuine_regressions_from_stale_gold():
     assert d.deltas["hit_at_5"]["worse"] is True and d.deltas["hit_at_5"]["delta"] == pytest.approx(-0.1)
     assert d.deltas["unsupported_rate"]["worse"] is False  # lower is better
     assert "items" not in d.deltas
-    assert {s.item_id for s in reg.stale} == {"plan-01", "recorded-01"}
-    assert reg.regressions == 1
+    assert {s.item_id for s in reg.stale} == {"plan-01"}
+    assert reg.regressions == 1 and reg.regressions_of("assistant") == ["time-01"]
+    assert d.details["time-01"]["before"]["answer"] is None  # the rows carry no answer here
 
 
 def test_thresholds_min_max_overrides_and_missing_metric():
@@ -112,6 +120,15 @@ def test_exit_codes():
     assert EvalRun(Path("."), {"stale": []}, [ok]).exit_code == EXIT_OK
     assert EvalRun(Path("."), {"stale": [{"id": "x"}]}, [ok]).exit_code == EXIT_STALE
     assert EvalRun(Path("."), {"stale": [{"id": "x"}]}, [bad]).exit_code == EXIT_THRESHOLD
+    assert EvalRun(Path("."), {"stale": []}, [ok]).verdict.startswith("VERDICT: OK (exit 0)")
+    assert EvalRun(Path("."), {"stale": [{"id": "x"}]}, [ok]).verdict.startswith("VERDICT: STALE GOLD ONLY (exit 3)")
+    assert EvalRun(Path("."), {"stale": []}, [bad]).verdict == "VERDICT: BELOW THRESHOLD (exit 1): hit_at_5 0.9 (min 0.95)"
+    # a genuine regression against the baseline exits 1 even with every threshold met
+    from assistant.evaluation.regression import EngineDiff, Regression
+
+    reg = Regression("base", [EngineDiff("assistant", pass_to_fail=["y"])], [])
+    run = EvalRun(Path("."), {"stale": [{"id": "x"}], "primary_engine": "assistant"}, [ok], reg)
+    assert run.exit_code == EXIT_THRESHOLD and run.verdict.startswith("VERDICT: REGRESSION (exit 1): 1 genuine regression")
 
 
 def test_thresholds_on_metrics_the_selected_kinds_cannot_produce_are_not_applicable():
@@ -127,3 +144,17 @@ def test_thresholds_on_metrics_the_selected_kinds_cannot_produce_are_not_applica
     # an applicable metric that the engine failed to produce fails
     res = check_thresholds({"assistant": {}}, {"min": {"hit_at_5": 0.5}}, {}, "assistant", applicable_metrics(ITEMS))
     assert not res[0].ok
+
+
+def test_each_split_is_gated_by_its_own_block():
+    from assistant.evaluation.runner import check_split_thresholds
+
+    dev = next(i for i in ITEMS if not i.must_refuse).model_copy(update={"split": "dev"})
+    test = dev.model_copy(update={"id": "t-x", "split": "test"})
+    engines = {"assistant": {"by_split": {"dev": {"pass_rate": 0.9}, "test": {"pass_rate": 0.5}}}}
+    cfg = {"dev": {"min": {"pass_rate": 0.8}}, "test": {"min": {"pass_rate": 0.6}}}
+    res = {(t.split, t.metric): t for t in check_split_thresholds(engines, cfg, {}, "assistant", [dev, test])}
+    assert res[("dev", "pass_rate")].ok and not res[("test", "pass_rate")].ok
+    # legacy files: top-level min/max gate the dev split only
+    res = check_split_thresholds(engines, {"min": {"pass_rate": 0.8}}, {}, "assistant", [dev, test])
+    assert [(t.split, t.ok) for t in res] == [("dev", True)]

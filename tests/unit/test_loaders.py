@@ -143,10 +143,10 @@ def test_non_utf8_text(tmp_path):
 
 
 def test_unsupported_extension(tmp_path):
-    p = tmp_path / "policy.docx"
+    p = tmp_path / "policy.odt"
     p.write_bytes(b"PK\x03\x04 not really")
     msg = _reason(p)
-    assert "unsupported file type .docx" in msg and ".pdf" in msg
+    assert "unsupported file type .odt" in msg and ".pdf" in msg
 
 
 def test_file_over_the_size_limit_is_refused_before_reading(tmp_path):

@@ -21,14 +21,16 @@ from datetime import date
 from assistant.answering.extractive import EngineAnswer, ExtractiveEngine, nearest_sections, refusal_text
 from assistant.answering.gap_log import GapLog, NearestSection
 from assistant.answering.generative import GenerativeEngine
-from assistant.answering.guards import DECLINE_TEXT, other_council, screen
+from assistant.answering.guards import DECLINE_TEXT
 from assistant.answering.refusal import evidence_of, is_weak, lacks_asked_amount
 from assistant.answering.schemas import AskRequest, AskResponse
 from assistant.conversation.follow_ups import Resolution, resolve
 from assistant.conversation.sessions import SessionStore, Turn
 from assistant.corpus import Corpus
 from assistant.retrieval.hybrid_retriever import HybridRetriever, Retrieval
+from assistant.server.feedback.feedback_service import answer_details
 from assistant.settings import Settings
+from assistant.understanding.frame import NOT_POLICY_TEXT, QuestionFrame, read_frame
 
 log = logging.getLogger(__name__)
 
@@ -102,26 +104,25 @@ class AskService:
                 Turn(req.question, resolution_question, tuple(authorities), resp.answer_id, resp.refused),
             )
             if self.feedback is not None:
-                self.feedback.register_answer(resp.answer_id, resp.engine, resp.refused)
+                self.feedback.register_answer(resp.answer_id, resp.engine, resp.refused, answer_details(resp))
             if self.settings.log_full_text:
                 log.info("ask q=%r refused=%s answer=%r", req.question, resp.refused, resp.answer)
             else:
                 log.info("ask chars=%d refused=%s citations=%d", len(req.question), resp.refused, len(resp.citations))
             return resp
 
-        # 2. declined outright
-        reason = screen(req.question)
-        text = DECLINE_TEXT.get(reason or "", "")
-        if reason is None and not authority:
-            other = other_council(req.question, self.corpus.authorities)
-            if other:
-                reason = "unknown_authority"
-                text = (
-                    f"The corpus holds no policy from {other}, so I can't answer for it. "
-                    f"It covers: {', '.join(self.corpus.authorities)}."
-                )
+        # 2. declined outright: not a policy question, or a council the corpus does not hold
+        first = read_frame(req.question, self.corpus, self.retriever.glossary, authority)
+        reason: str | None = first.decline
+        text = NOT_POLICY_TEXT if reason == "not_policy" else DECLINE_TEXT.get(reason or "", "")
+        if reason is None and not authority and first.unknown_authority:
+            reason = "unknown_authority"
+            text = (
+                f"The corpus holds no policy from {first.unknown_authority}, so I can't answer for it. "
+                f"It covers: {', '.join(self.corpus.authorities)}."
+            )
         if reason:
-            self._record_gap(req.question, authority, reason, [])
+            self._record_gap(req.question, authority, reason, self._nearest_anywhere(req.question))
             resp = AskResponse(
                 answer=text,
                 refused=True,
@@ -153,8 +154,9 @@ class AskService:
             return
 
         # 5. retrieval and the evidence check
+        frame = read_frame(question, self.corpus, self.retriever.glossary, resolution.authority)
         t_r = time.perf_counter()
-        retrieval = self.retriever.retrieve(question, authority=resolution.authority)
+        retrieval = self.retriever.retrieve(question, authority=resolution.authority, scope=frame.version)
         timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items()})
         timings["retrieve"] = (time.perf_counter() - t_r) * 1000
         interpreted = self._interpreted(question, retrieval)
@@ -193,7 +195,7 @@ class AskService:
             else:
                 ans = self.generative.answer(retrieval)
         else:
-            ans = self.extractive.answer(retrieval)
+            ans = self.extractive.answer(retrieval, frame)
         timings["answer"] = (time.perf_counter() - t_a) * 1000
         if ans is None or ans.refused:
             reason = ans.refusal_reason if ans else "generation_failed"
@@ -244,6 +246,15 @@ class AskService:
             "document_ids": list(a.scope.document_ids) if a.scope.document_ids else None,
             "expanded_with": list(retrieval.expansion.added),
         }
+
+    def _nearest_anywhere(self, question: str) -> list[NearestSection]:
+        """Nearest sections in all authorities for a question declined before retrieval (a council
+        the corpus does not hold, off-topic, hostile): the gap log must point a QA lead somewhere."""
+        try:
+            return nearest_sections(self.retriever.retrieve(question, authority=None), self.corpus)
+        except Exception:  # the log must never cost the user the answer
+            log.exception("could not find the nearest sections of a declined question")
+            return []
 
     def _record_gap(self, question: str, authority: str | None, reason: str, nearest: list[NearestSection]) -> None:
         try:

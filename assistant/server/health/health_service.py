@@ -19,6 +19,7 @@ class Health(BaseModel):
     engine: str
     generative_configured: bool
     version: str = "0.1.0"
+    rules: dict | None = None  # the rule layer's status: stale rules (policy changed under them) or the load error
 
 
 class HealthService:
@@ -47,4 +48,13 @@ class HealthService:
             documents=docs,
             engine=self.settings.engine,
             generative_configured=bool(self.settings.llm_base_url),
+            rules=_rules_status(self.settings),
         )
+
+
+def _rules_status(settings: Settings) -> dict | None:
+    try:
+        from assistant.server.rules.rules_service import rules_status
+    except ImportError:  # the rule layer is optional
+        return None
+    return rules_status(settings)

@@ -13,8 +13,8 @@ from assistant.corpus import UnknownAuthority
 from assistant.rules.facts import CaoFacts, PrivateFosteringFacts, ReviewScheduleFacts, SgoFacts, TimelineFacts
 from assistant.rules.timeline import Timeline
 from assistant.server.errors import unknown_authority
-from assistant.server.rules.rules_service import FactError, RulesResponse, RulesService, get_rules_service
 from assistant.access.roles import ASK
+from assistant.server.rules.rules_service import FactError, RulesResponse, RulesService, get_rules_service, rules_status
 from assistant.server.security import require, settings_of
 
 router = APIRouter(prefix="/rules", tags=["rules"], dependencies=[Depends(require(ASK))])
@@ -65,3 +65,9 @@ def private_fostering(facts: PrivateFosteringFacts, svc: RulesService = Depends(
 def timeline(facts: TimelineFacts, svc: RulesService = Depends(rules_service)) -> Timeline:
     """All applicable statutory and local due dates in order: overdue / due soon / upcoming / done."""
     return _run(svc.timeline, facts)
+
+
+@router.get("/status", summary="Rules loaded, and rules whose policy passage changed (stale)")
+def status(request: Request) -> dict:
+    """Each stale rule with its old passage and the current version's passage (from the section diff)."""
+    return rules_status(settings_of(request))

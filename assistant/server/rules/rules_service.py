@@ -16,14 +16,12 @@ from assistant.corpus import UnknownAuthority
 from assistant.rules.cao_eligibility import cao_eligibility
 from assistant.rules.date_arithmetic import describe_period
 from assistant.rules.facts import CaoFacts, PrivateFosteringFacts, ReviewScheduleFacts, SgoFacts, TimelineFacts
-from assistant.rules.local_timescales import CARE_PROCEEDINGS
 from assistant.rules.private_fostering import private_fostering
 from assistant.rules.results import RuleResult
-from assistant.rules.review_schedule import review_schedule
-from assistant.rules.rulebook import Rulebook, get_rulebook
+from assistant.rules.rulebook import Rulebook, RulebookError, get_rulebook
 from assistant.rules.scope import Scope
 from assistant.rules.sgo_eligibility import sgo_eligibility
-from assistant.rules.timeline import Timeline, build_timeline
+from assistant.rules.timeline import Timeline, build_timeline, review_schedule
 from assistant.settings import Settings
 
 
@@ -91,12 +89,15 @@ class RulesService:
 
     def timeline(self, facts: TimelineFacts) -> Timeline:
         scope = self.scope(facts.authority, facts.include_superseded)
-        limit = self.book.period(CARE_PROCEEDINGS, "max_extension")
-        weeks = limit.amount if limit.unit == "weeks" else None
-        for w in facts.proceedings_extension_weeks:
-            if weeks is not None and w > weeks:
-                raise FactError("proceedings_extension_weeks",
-                                f"an extension of {w} weeks exceeds the {describe_period(limit)} the court may grant at a time")
+        for rule in self.book.evaluated("timescale"):
+            ext = rule.timescale.extend
+            if ext is None:
+                continue
+            limit = rule.periods[ext.max_period]
+            for amount in getattr(facts, ext.fact):
+                if amount > limit.amount:
+                    raise FactError(ext.fact, f"an extension of {amount} {limit.unit.replace('_', ' ')} exceeds the "
+                                              f"{describe_period(limit)} the court may grant at a time")
         window = facts.due_soon_days if facts.due_soon_days is not None else self.settings.rules_due_soon_days
         return build_timeline(self.book, facts, self.today(facts.today), window, scope)
 
@@ -116,4 +117,13 @@ def get_rules_service(settings: Settings) -> RulesService:
         return svc
 
 
-__all__ = ["FactError", "RulesResponse", "RulesService", "UnknownAuthority", "get_rules_service"]
+def rules_status(settings: Settings) -> dict:
+    """For /health and /rules/status: how many rules, which are stale (and what changed), or why none load."""
+    try:
+        book = get_rules_service(settings).book
+    except RulebookError as exc:
+        return {"ok": False, "problems": exc.problems}
+    return {"ok": not book.stale, "rules": len(book.rules), "stale": [s.as_dict() for s in book.stale.values()]}
+
+
+__all__ = ["FactError", "rules_status", "RulesResponse", "RulesService", "UnknownAuthority", "get_rules_service"]

@@ -25,7 +25,7 @@ def test_review_schedule_example(client):
     statute = body["results"][0]
     assert statute["authority"] == "England"
     assert [x["date"] for x in statute["dates"][:2]] == ["2026-03-30", "2026-06-30"]
-    bolton = next(x for x in body["results"] if x["topic"] == "bolton_second_review")
+    bolton = next(x for x in body["results"] if x["topic"] == "second_review")
     assert bolton["dates"][0]["date"] == "2026-06-01"
     for res in body["results"]:
         for c in res["citations"]:

@@ -56,7 +56,7 @@ def test_review_question_in_several_date_forms(book, question):
     assert res is not None and res.missing_facts == []
     assert "30 March 2026" in res.answer and "30 June 2026" in res.answer
     topics = [r["topic"] for r in res.results]
-    assert topics[0] == "review_schedule" and "permanence_plan" in topics and "bolton_second_review" in topics
+    assert topics[0] == "review_schedule" and "permanence_plan" in topics and "second_review" in topics
     assert "1 June 2026" in res.answer  # Bolton's 13 weeks shown beside the statutory date
     markers_match(res)
 

@@ -212,3 +212,12 @@ def test_missing_facts_prompt_lists_each_fact():
     p = f.missing_facts_prompt(["the date the child became looked after", "the date of the first review"])
     assert "the date the child became looked after" in p and "the date of the first review" in p
     assert "not guess" in p
+
+
+def test_rule_policy_changed_says_so_and_quotes_the_new_wording():
+    stale = {**REVIEWS, "title": "Permanency Planning Meetings", "authority": "Luton Council", "outcome": "policy_changed",
+             "dates": [], "summary": 'Luton: the timescale changed in Permanence Planning Guidance (v57). It now says: '
+                                     '"... within 6 weeks ..."'}
+    md = f.rule_results_markdown([stale])
+    assert "**Permanency Planning Meetings** (Luton Council): ! the policy changed" in md
+    assert "within 6 weeks" in md
