@@ -215,3 +215,37 @@ def test_sso_users_get_their_role_from_the_user_store(settings, monkeypatch):
     stranger = asyncio.run(sso_login("google", "t", {}, User(identifier="someone@else.example")))
     assert known.metadata == {"role": "trainer", "via": "oauth"}
     assert stranger.metadata["role"] == "practitioner"
+
+
+def test_chat_files_live_under_the_data_folder_for_the_service_user_only(base, settings):
+    import stat
+
+    import chainlit.config as cl_config
+    from chainlit.session import HTTPSession
+
+    from assistant.ui.chat_access import configure_chainlit
+
+    configure_chainlit(settings)  # as mounting the chat for these settings does (another test may have since)
+    files = settings.data_dir / "chat_files"
+    assert cl_config.FILES_DIRECTORY == files and stat.S_IMODE(files.stat().st_mode) == 0o700
+    session = HTTPSession(id="files-check", client_type="webapp")
+    ref = asyncio.run(session.persist_file(name="quiz-summary.md", mime="text/markdown", content=b"my answers"))
+    path = session.files[ref["id"]]["path"]
+    assert path.is_relative_to(files) and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_chainlits_own_open_api_docs_are_gone(base):
+    for path in ("/chat/openapi.json", "/chat/docs", "/chat/redoc"):
+        r = httpx.get(f"{base}{path}")
+        assert "swagger" not in r.text.lower() and '"openapi"' not in r.text, path
+
+
+def test_session_ids_are_taken_out_of_access_log_lines():
+    import logging
+
+    from assistant.commands.ask_commands import SessionIdFilter
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "GET", "/chat/project/file/f1?session_id=abc-123&x=1", "1.1", 200), None)
+    SessionIdFilter().filter(record)
+    assert "abc-123" not in record.getMessage() and "session_id=[removed]&x=1" in record.getMessage()
