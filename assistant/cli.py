@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "assistant.commands.eval_commands",
     "assistant.commands.gold_commands",
     "assistant.commands.qa_review_commands",
+    "assistant.commands.access_commands",
 )
 
 for _name in _COMMAND_MODULES:

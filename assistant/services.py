@@ -120,7 +120,7 @@ class Services:
 
     @property
     def health(self) -> HealthService:
-        return self._once("_health", lambda: HealthService(self.settings, lambda: self.store))
+        return self._once("_health", lambda: HealthService(self.settings, lambda: self.store, lambda: self.feedback))
 
     @property
     def rules(self):

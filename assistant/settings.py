@@ -101,16 +101,34 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 30.0
 
     # --- service ----------------------------------------------------------------
-    api_key: SecretStr | None = Field(None, description="When set, requests need Authorization: Bearer <key>")
+    api_key: SecretStr | None = Field(None, description="The shared key for scripts (an admin); setting it turns log-in on")
     host: str = "127.0.0.1"
     port: int = 8000
     session_max_turns: int = 6
-    session_ttl_s: int = 3600
+    session_ttl_s: int = Field(3600, description="A conversation is forgotten after this long idle")
     max_sessions: int = 10_000
     store_questions: bool = Field(False, description="Keep question text in the policy-gap log (may identify a child)")
     log_full_text: bool = Field(False, description="Write questions and answers to logs in full, for debugging only")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413 before they are read (requests are a few KB)")
     rules_due_soon_days: int = Field(14, ge=0, description="Rule timeline: a due date within this many days of today is 'due soon'")
+
+    # --- access and personal data (README: "Log-in, roles and personal data") -----
+    users_file: Path | None = Field(None, description="The user store; unset = data_dir/users.sqlite3")
+    auth_secret: SecretStr | None = Field(
+        None, description="Signs chat log-ins; unset = made once and kept in data_dir/auth_secret (0600)"
+    )
+    sso_default_role: str = Field(
+        "practitioner", description="Role of a single-sign-on user not in the user store; empty = refuse them"
+    )
+    allow_origins: list[str] = Field(
+        default_factory=list, description="Web origins besides the server's own that may open the chat's socket"
+    )
+    auth_failures_per_minute: int = Field(20, ge=1, description="Wrong credentials allowed per client address a minute; then 429")
+    ask_per_minute: int = Field(120, ge=0, description="Questions a minute per user (and 2x per address) when log-in is on; 0 = no limit")
+    retention_feedback_comment_days: float = Field(90, gt=0, description="Feedback comments are cleared after this (the rating stays)")
+    retention_gap_days: float = Field(365, gt=0, description="Policy-gap log entries are deleted after this")
+    retention_chat_file_hours: float = Field(24, gt=0, description="Chat files (quiz summaries) are deleted after this")
+    purge_interval_s: int = Field(3600, ge=0, description="How often a running server purges expired data; 0 = only at start-up")
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else (REPO_ROOT / path)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant.privacy.files import private_file
 from assistant.settings import Settings
 
 
@@ -93,7 +94,7 @@ class GapLog:
     def __init__(self, settings: Settings, path: Path | None = None):
         self.store_questions = settings.store_questions
         self.path = path or settings.resolve(settings.data_dir) / "gaps.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         self._lock = threading.Lock()
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")

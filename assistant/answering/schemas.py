@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.answering.gap_log import NearestSection
 from assistant.models import Citation
+from assistant.text_input import CLEAN_NONBLANK_TEXT_SCHEMA, CLEAN_TEXT_SCHEMA, check_clean
 
 MAX_QUESTION_CHARS = 2000
 
@@ -23,10 +24,15 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(..., description="The question, 1 to 2,000 characters", max_length=MAX_QUESTION_CHARS)
-    authority: str | None = Field(None, description="Short or full authority name (any case); null = detect or all")
-    session_id: str | None = Field(None, description="Continue a conversation; unknown ids start a new one")
+    question: str = Field(..., description="The question, 1 to 2,000 characters", max_length=MAX_QUESTION_CHARS,
+                          json_schema_extra=CLEAN_NONBLANK_TEXT_SCHEMA)
+    authority: str | None = Field(None, description="Short or full authority name (any case); null = detect or all",
+                                  max_length=200, json_schema_extra=CLEAN_TEXT_SCHEMA)
+    session_id: str | None = Field(None, description="Continue a conversation (yours only); unknown ids start a new one",
+                                   max_length=200, json_schema_extra=CLEAN_TEXT_SCHEMA)
     engine: EngineName | None = Field(None, description="extractive (default) or generative")
+
+    _clean = field_validator("question", "authority", "session_id", mode="before")(check_clean)
 
     @field_validator("question")
     @classmethod

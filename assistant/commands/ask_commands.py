@@ -85,21 +85,75 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default: settings.port)"),
 ) -> None:
     """Build the index on first start (with a progress bar), then serve the API and the chat."""
+    import os
+
     import uvicorn
 
+    from assistant.access.identity import access_for
     from assistant.server.app import create_app
     from assistant.settings import get_settings
 
     settings = get_settings()
+    h, p = host or settings.host, port or settings.port
+    access = access_for(settings)
+    if not access.enabled and not is_loopback(h):
+        console.print(
+            f"[red]Refusing to serve on {h} with log-in off: anyone who can reach it could read what staff type "
+            "about children. Add a user (permanence users add NAME --role admin), set PERMANENCE_API_KEY, or "
+            "configure single sign-on; or serve on 127.0.0.1.[/red]"
+        )
+        raise typer.Exit(2)
+    os.umask(0o077)  # whatever the server writes under data_dir is the service user's alone
     _ensure_index(settings)
     app = create_app(settings)
     chat = _mount_chat(app, settings)
     services = _services()
     with console.status("Loading the embedder and the index ..."):
         services.warm_up()
-    h, p = host or settings.host, port or settings.port
     console.print(f"API: http://{h}:{p}/docs" + (f"   chat: http://{h}:{p}{chat}" if chat else ""))
-    uvicorn.run(app, host=h, port=p, log_level="info")
+    if access.enabled:
+        console.print(f"Log-in is on ({access.describe()}).")
+    else:
+        console.print("[yellow]Log-in is off: no users, API key or single sign-on configured, so this serves "
+                      "127.0.0.1 only. Add a user with: permanence users add NAME --role admin[/yellow]")
+    uvicorn.run(app, host=h, port=p, log_level="info", log_config=_log_config())
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _log_config() -> dict:
+    """uvicorn's logging, with session ids taken out of access-log lines (chat file links carry one)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["no_session_ids"] = {"()": "assistant.commands.ask_commands.SessionIdFilter"}
+    config["handlers"]["access"]["filters"] = ["no_session_ids"]
+    return config
+
+
+class SessionIdFilter:
+    """Logging filter: ``session_id=...`` in a logged URL becomes ``session_id=[removed]``."""
+
+    def filter(self, record) -> bool:
+        import re
+
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                re.sub(r"(session_?[iI]d=)[^&\s\"]+", r"\1[removed]", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        return True
 
 
 def _ensure_index(settings) -> None:

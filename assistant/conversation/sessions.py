@@ -3,6 +3,8 @@
 Unknown or expired session ids start a NEW session with a fresh id (the response says
 so in a notice) rather than failing with 404: a practitioner whose tab sat open over
 lunch should get an answer, not an error; the fresh id stops a client from choosing ids.
+A session belongs to whoever started it (``owner``): another caller who sends its id is
+told it was not found, exactly as for an id that never existed, and starts their own.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Turn:
 class Session:
     id: str
     max_turns: int
+    owner: str | None = None
     turns: deque = field(default_factory=deque)
     last_seen: float = field(default_factory=time.monotonic)
 
@@ -57,14 +60,16 @@ class SessionStore:
     def _expired(self, s: Session, now: float) -> bool:
         return now - s.last_seen > self.ttl_s
 
-    def get_or_create(self, session_id: str | None) -> tuple[Session, str | None]:
-        """The session for ``session_id``, or a new one with a notice saying why."""
+    def get_or_create(self, session_id: str | None, owner: str | None = None) -> tuple[Session, str | None]:
+        """The session for ``session_id`` if ``owner`` started it, or a new one with a notice saying why."""
         now = self._clock()
         with self._lock:
             notice = None
             if session_id:
                 s = self._sessions.get(session_id)
-                if s is not None and not self._expired(s, now):
+                if s is not None and s.owner != owner:
+                    s = None  # someone else's: not found, and left as it is
+                elif s is not None and not self._expired(s, now):
                     s.last_seen = now
                     self._sessions.move_to_end(session_id)
                     return s, None
@@ -76,7 +81,7 @@ class SessionStore:
             self._purge(now)
             while len(self._sessions) >= self.max_sessions:
                 self._sessions.popitem(last=False)
-            s = Session(id=secrets.token_urlsafe(12), max_turns=self.max_turns, last_seen=now)
+            s = Session(id=secrets.token_urlsafe(12), max_turns=self.max_turns, owner=owner, last_seen=now)
             self._sessions[s.id] = s
             return s, notice
 

@@ -8,9 +8,30 @@ after). A failed check names the field and the reason, which the API returns as 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator, model_validator,
+)
+
+from assistant.text_input import CLEAN_TEXT_SCHEMA, check_clean
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2099, 12, 31)
+
+
+def _plausible(d: date) -> date:
+    """A date a case can have: date arithmetic on 9999-12-31 or 0001-01-01 overflows."""
+    if not EARLIEST <= d <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return d
+
+
+# Every date a rule reads; the schema says the same range as the validator.
+Day = Annotated[
+    date,
+    AfterValidator(_plausible),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^(19|20)\d\d-\d\d-\d\d$"}),
+]
 
 Relationship = Literal[
     "parent", "grandparent", "brother", "sister", "sibling", "uncle", "aunt", "step_parent",
@@ -19,6 +40,8 @@ Relationship = Literal[
 
 _AUTHORITY = Field(
     None,
+    max_length=200,
+    json_schema_extra=CLEAN_TEXT_SCHEMA,
     description="Council to show local rules for (short or full name, e.g. 'Luton'); statute always applies. "
     "Omit for every council.",
     examples=["Luton"],
@@ -43,8 +66,8 @@ class ReviewScheduleFacts(BaseModel):
                                          "authority": "Bolton"}]},
     )
 
-    looked_after_from: date = Field(description="Date the child became looked after", examples=["2026-03-02"])
-    reviews_held: list[date] = Field(
+    looked_after_from: Day = Field(description="Date the child became looked after", examples=["2026-03-02"])
+    reviews_held: list[Day] = Field(
         default_factory=list,
         description="Dates the looked-after reviews were actually held, first review first; "
         "later due dates run from these",
@@ -52,6 +75,7 @@ class ReviewScheduleFacts(BaseModel):
     )
     later_reviews: int = Field(2, ge=0, le=20, description="How many reviews after the second to list")
     authority: str | None = _AUTHORITY
+    _clean_authority = field_validator("authority", mode="before")(check_clean)
     include_superseded: bool = _SUPERSEDED
 
     @field_validator("reviews_held")
@@ -72,8 +96,8 @@ class LivedWithPeriod(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    from_date: date = Field(description="First day the child lived with the applicant", examples=["2025-01-10"])
-    to_date: date | None = Field(None, description="Last day the child lived with the applicant; omit if still living there")
+    from_date: Day = Field(description="First day the child lived with the applicant", examples=["2025-01-10"])
+    to_date: Day | None = Field(None, description="Last day the child lived with the applicant; omit if still living there")
 
     @model_validator(mode="after")
     def _order(self) -> "LivedWithPeriod":
@@ -87,8 +111,8 @@ class ApplicantFacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    today: date | None = Field(None, description="Date to assess on (default: the server's date)", examples=["2025-12-01"])
-    application_date: date | None = Field(
+    today: Day | None = Field(None, description="Date to assess on (default: the server's date)", examples=["2025-12-01"])
+    application_date: Day | None = Field(
         None, description="Date the application would be made (default: today)", examples=["2025-12-01"]
     )
     relationship: Relationship | None = Field(
@@ -99,7 +123,7 @@ class ApplicantFacts(BaseModel):
     named_in_cao_as_living_with: bool = Field(
         False, description="The applicant is named in a child arrangements order as a person the child lives with"
     )
-    lived_with_since: date | None = Field(
+    lived_with_since: Day | None = Field(
         None, description="The child has lived with the applicant continuously since this date (still living there)",
         examples=["2025-01-10"],
     )
@@ -116,6 +140,7 @@ class ApplicantFacts(BaseModel):
     leave_granted: bool | None = Field(None, description="The court has granted leave to apply")
     applicant_aged_18_or_over: bool | None = Field(None, description="The applicant is 18 or over (unknown = assumed, and said so)")
     authority: str | None = _AUTHORITY
+    _clean_authority = field_validator("authority", mode="before")(check_clean)
     include_superseded: bool = _SUPERSEDED
 
     @field_validator("application_date")
@@ -165,7 +190,7 @@ class SgoFacts(ApplicantFacts):
                                          "lived_with_since": "2025-01-10"}]},
     )
 
-    notice_given_on: date | None = Field(
+    notice_given_on: Day | None = Field(
         None, description="Date written notice of the intention to apply was given to the local authority",
         examples=["2025-12-01"],
     )
@@ -208,17 +233,18 @@ class PrivateFosteringFacts(BaseModel):
                                          "arrangement_start": "2026-04-01"}]},
     )
 
-    today: date | None = Field(None, description="Date to assess on (default: the server's date)")
+    today: Day | None = Field(None, description="Date to assess on (default: the server's date)")
     child_age: int | None = Field(None, ge=0, le=25, description="The child's age in whole years", examples=[12])
-    child_date_of_birth: date | None = Field(None, description="The child's date of birth (instead of age)")
+    child_date_of_birth: Day | None = Field(None, description="The child's date of birth (instead of age)")
     child_disabled: bool | None = Field(None, description="The child is disabled (s.17(11)); raises the age limit to 18")
     carer_relationship: Relationship | None = Field(None, description="The carer's relationship to the child", examples=["family_friend"])
     carer_has_parental_responsibility: bool = Field(False, description="The carer holds parental responsibility")
-    arrangement_start: date | None = Field(None, description="First day the carer looks after the child (past or planned)",
+    arrangement_start: Day | None = Field(None, description="First day the carer looks after the child (past or planned)",
                                            examples=["2026-04-01"])
-    arrangement_end: date | None = Field(None, description="Last day of the arrangement, if it has ended or an end is planned")
+    arrangement_end: Day | None = Field(None, description="Last day of the arrangement, if it has ended or an end is planned")
     intended_days: int | None = Field(None, ge=1, description="How many days the arrangement is intended to last")
     authority: str | None = _AUTHORITY
+    _clean_authority = field_validator("authority", mode="before")(check_clean)
 
     @field_validator("arrangement_end")
     @classmethod
@@ -246,26 +272,27 @@ class TimelineFacts(BaseModel):
                                          "authority": "Luton"}]},
     )
 
-    looked_after_from: date = Field(description="Date the child became looked after", examples=["2026-03-02"])
-    today: date | None = Field(None, description="Date to mark due dates against (default: the server's date)",
+    looked_after_from: Day = Field(description="Date the child became looked after", examples=["2026-03-02"])
+    today: Day | None = Field(None, description="Date to mark due dates against (default: the server's date)",
                                examples=["2026-03-20"])
     due_soon_days: int | None = Field(None, ge=0, le=366, description="'Due soon' window in days (default from settings: 14)")
-    reviews_held: list[date] = Field(default_factory=list, description="Dates looked-after reviews were held, in order")
-    permanence_meetings_held: list[date] = Field(
+    reviews_held: list[Day] = Field(default_factory=list, description="Dates looked-after reviews were held, in order")
+    permanence_meetings_held: list[Day] = Field(
         default_factory=list, description="Dates Permanency Planning Meetings were held, in order (for meetings "
         "a council repeats until the permanent placement is secured)"
     )
-    permanent_placement_secured_on: date | None = Field(None, description="Date the permanent placement was secured "
+    permanent_placement_secured_on: Day | None = Field(None, description="Date the permanent placement was secured "
                                                         "(ends repeating planning meetings)")
-    placement_date: date | None = Field(None, description="Date of the current placement (for residential permanence ratification)")
+    placement_date: Day | None = Field(None, description="Date of the current placement (for residential permanence ratification)")
     residential_permanence_plan: bool = Field(False, description="The long-term plan is residential care")
     reunification_being_assessed: bool | None = Field(None, description="Reunification is being assessed "
                                                     "(rules that apply only then, e.g. an assessment model)")
-    care_proceedings_issued_on: date | None = Field(None, description="Date care proceedings were issued")
+    care_proceedings_issued_on: Day | None = Field(None, description="Date care proceedings were issued")
     proceedings_extension_weeks: list[int] = Field(
         default_factory=list, description="Extensions of the 26-week timetable granted by the court, in weeks each"
     )
     authority: str | None = _AUTHORITY
+    _clean_authority = field_validator("authority", mode="before")(check_clean)
     include_superseded: bool = _SUPERSEDED
 
     @field_validator("reviews_held", "permanence_meetings_held")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from fastapi import HTTPException
 
 from assistant.corpus import UnknownAuthority
@@ -28,21 +26,23 @@ def is_index_not_ready(exc: Exception) -> bool:
     return type(exc).__name__ in ("IndexNotReady", "IndexLocked", "IndexUnavailable")
 
 
-def _json_safe(value):
-    """NaN and infinities (which Python's JSON parser accepts) as strings: JSON cannot carry them."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
+def _error_entry(err: dict) -> dict:
+    """One validation error as the client sees it: where and why, never the value sent.
+
+    FastAPI's default echoes ``input`` (a 100 KB field, a child's name), and an input that
+    JSON cannot carry (NaN, a lone surrogate) made the error response itself fail with a 500.
+    """
+    loc = [part if isinstance(part, int) else _writable(str(part))[:100] for part in err.get("loc", ())]
+    return {"type": str(err.get("type", "value_error")), "loc": loc, "msg": _writable(str(err.get("msg", "invalid value")))[:500]}
+
+
+def _writable(text: str) -> str:
+    """``text`` with anything UTF-8 cannot encode (lone surrogates) as "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 async def validation_error_handler(request, exc):
-    """FastAPI's 422, made safe to render: its default echoes the input, and an input of NaN
-    (``{"question": NaN}``) made the error response itself fail with a 500."""
-    from fastapi.encoders import jsonable_encoder
+    """A 422 that names each invalid field and says why, without echoing what was sent."""
     from fastapi.responses import JSONResponse
 
-    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+    return JSONResponse(status_code=422, content={"detail": [_error_entry(e) for e in exc.errors()]})

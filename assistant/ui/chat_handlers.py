@@ -8,7 +8,8 @@ the API and the CLI use, called in-process:
 - rule questions take the same path (the service hands them to ``assistant.rules``);
   when the response lists ``missing_facts`` the chat asks for them
   (``cl.AskUserMessage``) and asks again with the reply, instead of guessing;
-- ``/quiz`` runs the trainers' induction quiz (``assistant.ui.quiz``).
+- ``/quiz`` runs the trainers' induction quiz (``assistant.ui.quiz``), for the roles that
+  may (``assistant.access.roles``: trainers and admins); others are told it is not theirs.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from typing import Any
 import chainlit as cl
 from chainlit.input_widget import Select
 
+from assistant.access.roles import QUIZ
 from assistant.models import Citation
-from assistant.ui import formatting, quiz, runtime
+from assistant.ui import chat_access, formatting, quiz, runtime
 from assistant.ui.feedback_layer import remember_answer
 
 log = logging.getLogger(__name__)
@@ -175,7 +177,7 @@ async def start_chat() -> None:
             )
         ]
     ).send()
-    await cl.context.emitter.set_commands(COMMANDS)
+    await cl.context.emitter.set_commands(COMMANDS if chat_access.may(QUIZ) else [])
 
 
 async def settings_updated(values: Mapping[str, Any]) -> None:
@@ -198,6 +200,9 @@ async def settings_updated(values: Mapping[str, Any]) -> None:
 async def handle_message(message: cl.Message) -> None:
     text = (message.content or "").strip()
     if message.command == "quiz" or text.lower().startswith("/quiz"):
+        if not chat_access.may(QUIZ):
+            await cl.Message(content="The induction quiz is for trainers; ask an administrator if you need it.").send()
+            return
         await run_quiz(text if not message.command else f"quiz {text}")
         return
     if not text:
@@ -276,6 +281,12 @@ def _remember(msg: cl.Message, answer_id: str | None) -> None:
         remember_answer(run.id, answer_id)
 
 
+def _owner() -> str:
+    """Whose conversation this is: the logged-in user, else this chat session alone."""
+    user = cl.user_session.get("user")
+    return f"user:{user.identifier}" if user is not None else f"chat:{cl.user_session.get('id')}"
+
+
 def _ask_request(question: str, authority: str | None, session_id: str | None):
     from assistant.ui.service_adapters import ask_request
 
@@ -315,7 +326,7 @@ async def answer_question(question: str, _round: int = 0) -> cl.Message:
     final = None
     try:
         svc = runtime.services()
-        async for part in _stream(svc.ask.ask_stream(request)):
+        async for part in _stream(svc.ask.ask_stream(request, owner=_owner())):
             if isinstance(part, str):
                 await msg.stream_token(part)
             else:

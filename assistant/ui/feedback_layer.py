@@ -8,6 +8,10 @@ rating, for the answer it rates, to the same feedback service as ``POST /feedbac
 Chainlit calls ``upsert_feedback`` from an HTTP request, outside the chat session, so
 the answer a rating is about is looked up in a small process-wide registry that the
 chat fills when it sends an answer (``remember_answer``).
+
+A comment is screened for personal data (``assistant.privacy.personal_data``): what looks
+like a name, a date of birth, an NHS number or an address is removed before saving, and the
+chat says so. A rating that cannot be stored is logged, never a 500 from Chainlit's route.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ log = logging.getLogger(__name__)
 
 _MAX_REMEMBERED = 5000
 _answers: OrderedDict[str, str] = OrderedDict()  # chat message id -> answer id
+_sessions: dict[str, str] = {}  # chat message id -> chat session id (to tell its user)
 _lock = threading.Lock()
 
 
@@ -33,11 +38,24 @@ def remember_answer(message_id: str, answer_id: str | None) -> None:
     """Record which answer (``AskResponse.answer_id``) the chat message ``message_id`` shows."""
     if not message_id or not answer_id:
         return
+    session_id = _current_chat_session()
     with _lock:
         _answers[message_id] = answer_id
         _answers.move_to_end(message_id)
+        if session_id:
+            _sessions[message_id] = session_id
         while len(_answers) > _MAX_REMEMBERED:
-            _answers.popitem(last=False)
+            gone, _ = _answers.popitem(last=False)
+            _sessions.pop(gone, None)
+
+
+def _current_chat_session() -> str | None:
+    try:
+        from chainlit.context import context
+
+        return context.session.id
+    except Exception:  # noqa: BLE001 - no Chainlit context (tests, the CLI)
+        return None
 
 
 def answer_id_for(message_id: str) -> str | None:
@@ -52,22 +70,58 @@ def remembered_answer_ids() -> list[str]:
 
 
 def store_feedback(feedback: Feedback) -> str:
-    """Write one chat rating through the shared feedback service; returns its id."""
+    """Write one chat rating through the shared feedback service; returns its id.
+    Personal data in the comment is removed first (``screen_comment``)."""
     from assistant.ui.service_adapters import record_feedback
 
+    comment, _ = screen_comment(feedback.comment)
     return record_feedback(
         runtime.services(),
         answer_id=answer_id_for(feedback.forId),
         rating="up" if feedback.value == 1 else "down",
-        comment=feedback.comment,
+        comment=comment,
     )
+
+
+def screen_comment(comment: str | None) -> tuple[str | None, list[str]]:
+    """The comment with personal data removed, and the kinds found."""
+    from assistant.privacy import personal_data
+
+    kinds = personal_data.find(comment)
+    return (personal_data.redact(comment) if kinds else comment), kinds
+
+
+async def _tell(message_id: str, text: str) -> None:
+    """A toast in the chat that showed ``message_id``, if it is still connected."""
+    from chainlit.session import WebsocketSession
+
+    session = WebsocketSession.get_by_id(_sessions.get(message_id, ""))
+    if session is not None:
+        try:
+            await session.emit("toast", {"message": text, "type": "warning"})
+        except Exception:  # noqa: BLE001 - the toast is a courtesy; the rating is stored
+            log.info("could not tell the chat about a screened comment")
 
 
 class ChatFeedbackDataLayer(BaseDataLayer):
     """The minimal data layer: feedback goes to our store, everything else is dropped."""
 
     async def upsert_feedback(self, feedback: Feedback) -> str:
-        return await asyncio.to_thread(store_feedback, feedback)
+        from assistant.privacy import personal_data
+        from assistant.ui.service_adapters import NotAnAnswer
+
+        try:
+            stored = await asyncio.to_thread(store_feedback, feedback)
+        except NotAnAnswer:
+            log.info("feedback on chat message %s, which is not an answer, ignored", feedback.forId[:100])
+            return ""
+        except Exception:  # noqa: BLE001 - logged; Chainlit would turn it into a 500
+            log.exception("chat feedback not stored")
+            return ""
+        _, kinds = screen_comment(feedback.comment)
+        if kinds:
+            await _tell(feedback.forId, personal_data.warning(kinds) + " Those parts were removed before saving.")
+        return stored
 
     async def delete_feedback(self, feedback_id: str) -> bool:
         # The shared store keeps one rating per answer and has no "withdrawn" state;
@@ -80,7 +134,16 @@ class ChatFeedbackDataLayer(BaseDataLayer):
         return None
 
     async def create_user(self, user):
-        return None
+        # Chainlit wants a persisted user after each log-in; the user store is ours
+        # (assistant.access.users), so hand back the logged-in user as it is, storing nothing.
+        from datetime import datetime, timezone
+
+        from chainlit.user import PersistedUser
+
+        return PersistedUser(
+            id=user.identifier, createdAt=datetime.now(timezone.utc).isoformat(), identifier=user.identifier,
+            display_name=user.display_name, metadata=dict(user.metadata or {}),
+        )
 
     async def create_element(self, element):
         return None

@@ -69,7 +69,9 @@ def _serve_offline_page() -> None:
     original = cl_server.get_html_template
 
     def offline_html_template(root_path):
-        return strip_external_assets(original(root_path))
+        from assistant.server.headers import allow_inline_scripts
+
+        return allow_inline_scripts(strip_external_assets(original(root_path)))
 
     offline_html_template._permanence_offline = True  # type: ignore[attr-defined]
     # ``serve`` looks the function up in its module at call time, so this takes effect.
@@ -89,6 +91,14 @@ def _activate_data_layer() -> None:
         cl_data._data_layer_initialized = False
 
 
+def _drop_chainlit_docs(chainlit_app) -> None:
+    """Chainlit's FastAPI app keeps FastAPI's own /docs, /redoc and /openapi.json, open to all
+    and loading Swagger from a CDN; the chat needs none of them (the API's /docs is local)."""
+    docs = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    chainlit_app.openapi()  # the schema of the chat's routes stays available in-process (tests fuzz it)
+    chainlit_app.router.routes = [r for r in chainlit_app.router.routes if getattr(r, "path", None) not in docs]
+
+
 def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services=None) -> FastAPI:
     """Serve the Chainlit chat under ``path`` of ``app``, using ``settings``' services.
 
@@ -100,9 +110,14 @@ def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services
     runtime.configure(settings, services)
     _prepare_chainlit_environment()
     if _mounted_path is None:
+        from chainlit.server import app as chainlit_app
         from chainlit.utils import mount_chainlit
 
+        from assistant.ui.chat_access import SessionGuard
+
         _serve_offline_page()
+        _drop_chainlit_docs(chainlit_app)
+        chainlit_app.add_middleware(SessionGuard, max_body=settings.max_body_bytes)
         mount_chainlit(app=app, target=str(_APP_FILE), path=path)
         _activate_data_layer()
         _mounted_path = path
@@ -112,6 +127,9 @@ def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services
         from chainlit.server import app as chainlit_app
 
         app.mount(path, chainlit_app)
+    from assistant.ui.chat_access import configure_chainlit
+
+    configure_chainlit(settings)
     app.state.chat_path = path
     log.info("chat mounted at %s/", path)
     return app

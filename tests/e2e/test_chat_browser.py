@@ -16,6 +16,7 @@ import socket
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -55,20 +56,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def chat_url(index_settings):
-    """The API + chat app on a free loopback port, in this process (so it shares the
-    session's index), stopped at the end of the module."""
+@contextmanager
+def _serving(settings):
+    """The API + chat app for ``settings`` on a free loopback port, in this process (so it
+    shares the session's index); its URL, and stopped on leaving."""
     import uvicorn
 
     from assistant.server.app import create_app
-    from assistant.services import get_services
     from assistant.ui.mount import mount_chat
 
-    _ensure_chromium()
-    app = create_app(index_settings)
-    mount_chat(app, index_settings)
-    get_services(index_settings).warm_up()
+    app = create_app(settings)
+    mount_chat(app, settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="chat-e2e-uvicorn", daemon=True)
@@ -78,9 +76,33 @@ def chat_url(index_settings):
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start within 60 s")
         time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@contextmanager
+def _chromium_page(pw, width: int = 1400, height: int = 1000):
+    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=WAIT_MS)
+    try:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.set_default_timeout(WAIT_MS)
+        yield page
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def chat_url(index_settings):
+    """The chat with log-in off, as `make run` on a laptop; stopped at the end of the module."""
+    from assistant.services import get_services
+
+    _ensure_chromium()
+    get_services(index_settings).warm_up()
+    with _serving(index_settings) as url:
+        yield url
 
 
 def _norm(text: str) -> str:
@@ -127,80 +149,107 @@ def test_practitioner_asks_opens_citation_switches_authority_rates_offline(chat_
         ws_urls.append(ws.url)
         ws.on("framereceived", lambda payload: ws_events.extend(re.findall(r'^\d*\["([a-z_]+)"', str(payload))))
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=WAIT_MS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(WAIT_MS)
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("websocket", on_ws)
+    with sync_playwright() as pw, _chromium_page(pw) as page:
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("websocket", on_ws)
 
-            # 1. the empty screen: the composer and starter questions from the gold set
-            page.goto(f"{chat_url}/chat/", timeout=WAIT_MS)
-            page.locator("#chat-input").wait_for(state="visible")
-            starters = page.locator("#starters button")
-            starters.first.wait_for(state="visible")
-            starter_texts = [_norm(t).lower() for t in starters.all_inner_texts()]
-            assert starter_texts and all(t.rstrip("…") and any(g.startswith(t.rstrip("…").strip()) for g in gold_questions)
-                                         for t in starter_texts), starter_texts
+        # 1. the empty screen: the composer and starter questions from the gold set
+        page.goto(f"{chat_url}/chat/", timeout=WAIT_MS)
+        page.locator("#chat-input").wait_for(state="visible")
+        starters = page.locator("#starters button")
+        starters.first.wait_for(state="visible")
+        starter_texts = [_norm(t).lower() for t in starters.all_inner_texts()]
+        assert starter_texts and all(t.rstrip("…") and any(g.startswith(t.rstrip("…").strip()) for g in gold_questions)
+                                     for t in starter_texts), starter_texts
 
-            # 2. ask; the answer streams in (socket events), then shows its sources
-            _ask(page, QUESTION)
-            answer = _answer_step(page, 1)
-            assert "stream_start" in ws_events and "stream_token" in ws_events, sorted(set(ws_events))
-            answer_text = _norm(answer.inner_text())
-            assert "[1]" in answer_text and _norm(expected.citations[0].authority) in answer_text
+        # 2. ask; the answer streams in (socket events), then shows its sources
+        _ask(page, QUESTION)
+        answer = _answer_step(page, 1)
+        assert "stream_start" in ws_events and "stream_token" in ws_events, sorted(set(ws_events))
+        answer_text = _norm(answer.inner_text())
+        assert "[1]" in answer_text and _norm(expected.citations[0].authority) in answer_text
 
-            # 3. citation [1] opens its source in the side panel: details, passage, highlight
-            answer.locator("a", has_text=re.compile(r"^\[1\]$")).first.click()
-            page.locator("#side-view-title", has_text="[1]").wait_for(state="visible")
-            panel = page.locator("#side-view-content")
-            panel.get_by_text("Quoted passage").wait_for(state="visible")
-            panel_text = _norm(panel.inner_text())
-            c1 = expected.citations[0]
-            for needle in (c1.title, c1.authority, c1.version, "Quoted passage", "In its document"):
-                assert _norm(needle) in panel_text, needle
-            assert quote1[:120] in panel_text, "the quoted passage is not shown in the side panel"
-            highlight = panel.locator(".font-bold")  # how Chainlit renders markdown bold
-            bold = _norm(" ".join(highlight.all_inner_texts()))
-            assert _words(quote1)[:60] in _words(bold), "the passage is not highlighted inside its document text"
-            tint = highlight.first.evaluate("e => getComputedStyle(e).backgroundColor")
-            assert tint not in ("rgba(0, 0, 0, 0)", "transparent"), "public/offline.css highlight not applied"
-            page.screenshot(path=str(ARTIFACTS / "chat_citation_panel.png"))
+        # 3. citation [1] opens its source in the side panel: details, passage, highlight
+        answer.locator("a", has_text=re.compile(r"^\[1\]$")).first.click()
+        page.locator("#side-view-title", has_text="[1]").wait_for(state="visible")
+        panel = page.locator("#side-view-content")
+        panel.get_by_text("Quoted passage").wait_for(state="visible")
+        panel_text = _norm(panel.inner_text())
+        c1 = expected.citations[0]
+        for needle in (c1.title, c1.authority, c1.version, "Quoted passage", "In its document"):
+            assert _norm(needle) in panel_text, needle
+        assert quote1[:120] in panel_text, "the quoted passage is not shown in the side panel"
+        highlight = panel.locator(".font-bold")  # how Chainlit renders markdown bold
+        bold = _norm(" ".join(highlight.all_inner_texts()))
+        assert _words(quote1)[:60] in _words(bold), "the passage is not highlighted inside its document text"
+        tint = highlight.first.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert tint not in ("rgba(0, 0, 0, 0)", "transparent"), "public/offline.css highlight not applied"
+        page.screenshot(path=str(ARTIFACTS / "chat_citation_panel.png"))
 
-            # 4. switch the authority in the chat settings; the next answer quotes Luton only
-            page.locator("#chat-settings-open-modal").click()
-            page.locator("#authority").click()
-            page.get_by_role("option", name="Luton").click()
-            page.get_by_role("button", name="Confirm").click()
-            page.get_by_text("Answers now come from Luton Council.").wait_for(state="visible")
-            _ask(page, LUTON_QUESTION)
-            luton = _answer_step(page, 2)
-            sources = [_norm(t) for t in luton.locator("li").all_inner_texts() if re.match(r"\[\d+\]", _norm(t))]
-            assert sources and all("Luton Council" in s for s in sources), sources
-            luton.locator("a", has_text=re.compile(r"^\[1\]$")).first.click()
-            page.locator("#side-view-content").get_by_text("Luton Council").first.wait_for(state="visible")
+        # 4. switch the authority in the chat settings; the next answer quotes Luton only
+        page.locator("#chat-settings-open-modal").click()
+        page.locator("#authority").click()
+        page.get_by_role("option", name="Luton").click()
+        page.get_by_role("button", name="Confirm").click()
+        page.get_by_text("Answers now come from Luton Council.").wait_for(state="visible")
+        _ask(page, LUTON_QUESTION)
+        luton = _answer_step(page, 2)
+        sources = [_norm(t) for t in luton.locator("li").all_inner_texts() if re.match(r"\[\d+\]", _norm(t))]
+        assert sources and all("Luton Council" in s for s in sources), sources
+        luton.locator("a", has_text=re.compile(r"^\[1\]$")).first.click()
+        page.locator("#side-view-content").get_by_text("Luton Council").first.wait_for(state="visible")
 
-            # 5. thumbs down with a comment on that answer: stored in the API's feedback store
-            before = services.feedback.summary()["down"]
-            luton_step = page.locator(".step").filter(has=page.locator(".negative-feedback-off")).last
-            luton_step.locator(".negative-feedback-off").click()
-            page.get_by_role("dialog").locator("textarea").fill("e2e: wanted the later meetings too")
-            page.locator("#submit-feedback").click()
-            deadline = time.monotonic() + 30
-            while services.feedback.summary()["down"] == before and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert services.feedback.summary()["down"] == before + 1, "the chat's thumbs-down was not stored"
-            from assistant.ui.feedback_layer import remembered_answer_ids
+        # 5. thumbs down with a comment on that answer: stored in the API's feedback store
+        before = services.feedback.summary()["down"]
+        luton_step = page.locator(".step").filter(has=page.locator(".negative-feedback-off")).last
+        luton_step.locator(".negative-feedback-off").click()
+        page.get_by_role("dialog").locator("textarea").fill("e2e: wanted the later meetings too")
+        page.locator("#submit-feedback").click()
+        deadline = time.monotonic() + 30
+        while services.feedback.summary()["down"] == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert services.feedback.summary()["down"] == before + 1, "the chat's thumbs-down was not stored"
+        from assistant.ui.feedback_layer import remembered_answer_ids
 
-            stored = [services.feedback.get(a) for a in remembered_answer_ids()]
-            assert any(r and r.rating == "down" and r.comment == "e2e: wanted the later meetings too" for r in stored)
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(ARTIFACTS / "chat_e2e.png"))
-        finally:
-            browser.close()
+        stored = [services.feedback.get(a) for a in remembered_answer_ids()]
+        assert any(r and r.rating == "down" and r.comment == "e2e: wanted the later meetings too" for r in stored)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / "chat_e2e.png"))
 
     # 6. nothing but the server itself was contacted
     hosts = {urlparse(u).hostname for u in requests + ws_urls}
     assert hosts <= LOCAL_HOSTS, f"the chat contacted outside hosts: {sorted(hosts - LOCAL_HOSTS)}"
     assert len(requests) > 5  # the check saw the page's traffic
+
+
+def test_with_log_in_on_a_practitioner_signs_in_asks_and_meets_no_policy_violation(index_settings, tmp_path):
+    """Log-in on (a user exists): the chat opens on its sign-in form; a wrong password is
+    refused; the right one leads to an answer; the quiz is not the practitioner's; and the
+    page runs under the Content-Security-Policy without a single violation."""
+    from playwright.sync_api import sync_playwright
+
+    from assistant.access.identity import access_for
+
+    _ensure_chromium()
+    settings = index_settings.model_copy(update={"users_file": tmp_path / "users.sqlite3", "auth_secret": "e" * 48})
+    access_for(settings).users.add("pat", "practitioner", "pat's password")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    with _serving(settings) as url, sync_playwright() as pw, _chromium_page(pw, 1200, 900) as page:
+        page.on("console", lambda m: console.append(m.text))
+        page.goto(f"{url}/chat/")
+        page.locator("#email").fill("pat")
+        page.locator("#password").fill("not my password")
+        page.locator("button[type=submit]").click()
+        page.wait_for_timeout(1000)
+        assert page.locator("#chat-input").count() == 0  # still on the sign-in form
+        page.locator("#password").fill("pat's password")
+        page.locator("button[type=submit]").click()
+        page.locator("#chat-input").wait_for(state="visible")
+        _ask(page, QUESTION)
+        assert "[1]" in _norm(_answer_step(page, 1).inner_text())
+        _ask(page, "/quiz sgo 1")
+        page.get_by_text("The induction quiz is for trainers").wait_for(state="visible")
+        page.screenshot(path=str(ARTIFACTS / "chat_login_e2e.png"))
+    violations = [c for c in console if "Content Security Policy" in c or "Refused to" in c]
+    assert not violations, violations[:5]

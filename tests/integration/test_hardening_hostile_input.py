@@ -143,11 +143,14 @@ def test_hostile_questions_get_an_answer_or_a_refusal(client, settings, question
     assert s.status_code in (200, 422), (s.status_code, s.text[:300])
 
 
-def test_stream_survives_control_characters(client):
-    with client.stream("POST", "/ask/stream", json={"question": "who can apply \x00\x1b for an SGO in Wigan?"}) as r:
-        assert r.status_code == 200
-        text = "".join(r.iter_text())
-    assert "event: final" in text and "event: error" not in text
+def test_control_characters_are_a_422_that_names_the_field_without_echoing_it(client):
+    question = "who can apply \x00\x1b for an SGO for Jayden Quistwick?"
+    for path in ("/ask", "/ask/stream"):
+        r = client.post(path, json={"question": question})
+        _clear_4xx(r, 422)
+        (err,) = r.json()["detail"]
+        assert err["loc"] == ["body", "question"] and "control character" in err["msg"]
+        assert "Quistwick" not in r.text and "input" not in err
 
 
 # --- ids, paths and sessions -------------------------------------------------------------------
@@ -159,7 +162,7 @@ def test_path_like_values_are_unknown_names_not_files(client, settings, value):
 
     r = client.post("/ask", json={"question": "who can apply for an SGO?", "authority": value})
     _clear_4xx(r, 422)
-    assert "known_authorities" in r.text
+    assert "known_authorities" in r.text or "control character" in r.text  # "\x00" is no name at all
     _clear_4xx(client.post("/search", json={"query": "SGO", "authority": value}), 422)
     _clear_4xx(client.post("/feedback", json={"answer_id": value, "rating": "up"}), 404, 422)
     _clear_4xx(client.get(f"/documents/{quote(value, safe='')}"), 404, 405)

@@ -10,18 +10,20 @@ from sse_starlette import EventSourceResponse
 from assistant.answering.schemas import AskRequest, AskResponse
 from assistant.corpus import UnknownAuthority
 from assistant.server.errors import index_not_ready, is_index_not_ready, unknown_authority
-from assistant.server.security import require_api_key, settings_of
+from assistant.access.identity import Principal
+from assistant.access.roles import ASK
+from assistant.server.security import limit_questions, require, settings_of
 from assistant.services import get_services
 
-router = APIRouter(tags=["ask"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["ask"], dependencies=[Depends(limit_questions)])
 
 
 @router.post("/ask", response_model=AskResponse)
-def ask(body: AskRequest, request: Request) -> AskResponse:
+def ask(body: AskRequest, request: Request, who: Principal = Depends(require(ASK))) -> AskResponse:
     """Answer one question with verbatim citations, or refuse and say why."""
     services = get_services(settings_of(request))
     try:
-        return services.ask.ask(body)
+        return services.ask.ask(body, owner=who.name)
     except UnknownAuthority as exc:
         raise unknown_authority(exc) from exc
     except Exception as exc:
@@ -31,7 +33,7 @@ def ask(body: AskRequest, request: Request) -> AskResponse:
 
 
 @router.post("/ask/stream")
-def ask_stream(body: AskRequest, request: Request) -> EventSourceResponse:
+def ask_stream(body: AskRequest, request: Request, who: Principal = Depends(require(ASK))) -> EventSourceResponse:
     """The same answer as /ask, streamed: ``delta`` events with text, then ``final`` with the full response."""
     services = get_services(settings_of(request))
     try:
@@ -41,7 +43,7 @@ def ask_stream(body: AskRequest, request: Request) -> EventSourceResponse:
 
     def events():
         try:
-            for item in services.ask.ask_stream(body):
+            for item in services.ask.ask_stream(body, owner=who.name):
                 if isinstance(item, AskResponse):
                     yield {"event": "final", "data": item.model_dump_json()}
                 else:

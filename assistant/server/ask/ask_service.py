@@ -68,25 +68,30 @@ class AskService:
         self.feedback = feedback
 
     # -- public --------------------------------------------------------------------
-    def ask(self, req: AskRequest, today: date | None = None) -> AskResponse:
-        """One question, one grounded answer (or a refusal that says why)."""
+    def ask(self, req: AskRequest, today: date | None = None, owner: str | None = None) -> AskResponse:
+        """One question, one grounded answer (or a refusal that says why). ``owner`` (the
+        caller's name) binds the conversation: nobody else can continue it."""
         final: AskResponse | None = None
-        for item in self._run(req, today, stream=False):
+        for item in self._run(req, today, stream=False, owner=owner):
             if isinstance(item, AskResponse):
                 final = item
         assert final is not None
         return final
 
-    def ask_stream(self, req: AskRequest, today: date | None = None) -> Iterator[str | AskResponse]:
+    def ask_stream(
+        self, req: AskRequest, today: date | None = None, owner: str | None = None
+    ) -> Iterator[str | AskResponse]:
         """Text deltas, then the final ``AskResponse`` (whose ``answer`` is the whole text)."""
-        yield from self._run(req, today, stream=True)
+        yield from self._run(req, today, stream=True, owner=owner)
 
     # -- the pipeline --------------------------------------------------------------
-    def _run(self, req: AskRequest, today: date | None, stream: bool) -> Iterator[str | AskResponse]:
+    def _run(
+        self, req: AskRequest, today: date | None, stream: bool, owner: str | None = None
+    ) -> Iterator[str | AskResponse]:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         authority = self.corpus.resolve_authority(req.authority)  # raises UnknownAuthority
-        session, session_notice = self.sessions.get_or_create(req.session_id)
+        session, session_notice = self.sessions.get_or_create(req.session_id, owner)
         notices = [session_notice] if session_notice else []
         engine_name = req.engine or self.settings.engine
         base = dict(session_id=session.id, answer_id=uuid.uuid4().hex, engine=engine_name)

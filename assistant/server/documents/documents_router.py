@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from assistant.server.documents.documents_service import DocumentInfo
-from assistant.server.security import require_api_key, settings_of
+from assistant.access.roles import ASK
+from assistant.server.security import require, settings_of
 from assistant.services import get_services
 
-router = APIRouter(tags=["documents"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["documents"], dependencies=[Depends(require(ASK))])
 
 
 @router.get("/documents", response_model=list[DocumentInfo])

@@ -12,12 +12,18 @@ expansions; for a rule answer the rule ids, never the dates or facts), and the c
 (document, version, section, quote offsets and the quoted policy text, which is the council's
 published words). ``list_feedback`` returns rated answers newest first with those citations,
 and counts per document and section (``permanence feedback``, ``GET /feedback``).
+
+Registering an answer is best effort: it runs on the answer's path, so a locked or full
+database costs a log line and a "not ready" in ``/health``, never the answer itself.
+The file is 0600; comments are cleared after ``retention_feedback_comment_days``.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
@@ -27,7 +33,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.privacy.files import private_file
+from assistant.text_input import CLEAN_TEXT_SCHEMA, check_clean
 from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 
 Rating = Literal["up", "down"]
 
@@ -46,9 +56,15 @@ _SCHEMA = (
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    answer_id: str = Field(..., min_length=1, max_length=100)
+    answer_id: str = Field(..., min_length=1, max_length=100, json_schema_extra=CLEAN_TEXT_SCHEMA)
     rating: Rating = Field(..., description='"up" or "down" (1/-1 and true/false are accepted)')
-    comment: str | None = Field(None, max_length=2000)
+    comment: str | None = Field(
+        None, max_length=2000, json_schema_extra=CLEAN_TEXT_SCHEMA,
+        description="About the answer, not the case: a comment that seems to name a child, a date of birth, "
+                    "an NHS number or an address is refused with 422 and saved only without them",
+    )
+
+    _clean = field_validator("answer_id", "comment")(check_clean)
 
     @field_validator("rating", mode="before")
     @classmethod
@@ -153,8 +169,10 @@ class FeedbackService:
 
     def __init__(self, settings: Settings, path: Path | None = None):
         self.path = path or settings.resolve(settings.data_dir) / "feedback.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         self._lock = threading.Lock()
+        self.last_write_error: str | None = None
+        self._failed_at: float | None = None
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             for stmt in _SCHEMA:
@@ -164,23 +182,57 @@ class FeedbackService:
                 if name not in have:
                     db.execute(f"ALTER TABLE answers ADD COLUMN {name} {sql_type}")
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    def _connect(self, timeout: float = 10) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=timeout)
 
     @staticmethod
     def _now() -> str:
         return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-    def register_answer(self, answer_id: str, engine: str, refused: bool, details: dict[str, Any] | None = None) -> None:
-        """Make an answer rateable; ``details`` (``answer_details``) is what review shows of it."""
+    REGISTER_TIMEOUT_S = 5.0  # the longest an answer waits for a busy database ...
+    DEGRADED_TIMEOUT_S = 0.1  # ... and while it has just failed (RETRY_AFTER_S), hardly at all
+    RETRY_AFTER_S = 30.0
+    HEALTH_TIMEOUT_S = 0.5  # /health answers quickly even while the store is locked
+
+    def register_answer(
+        self, answer_id: str, engine: str, refused: bool, details: dict[str, Any] | None = None
+    ) -> bool:
+        """Make an answer rateable; ``details`` (``answer_details``) is what review shows of it.
+        False (logged, and shown by ``writable``) when the database cannot take it now: the
+        answer is served all the same."""
         d = details or {}
-        with self._lock, self._connect() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO answers (answer_id, time, engine, refused, authority, kind, refusal_reason, frame, "
-                "citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (answer_id, self._now(), engine, int(refused), d.get("authority"), d.get("kind"), d.get("refusal_reason"),
-                 json.dumps(d.get("frame") or {}), json.dumps(d.get("citations") or [])),
-            )
+        failing = self._failed_at is not None and time.monotonic() - self._failed_at < self.RETRY_AFTER_S
+        try:
+            with self._lock, self._connect(self.DEGRADED_TIMEOUT_S if failing else self.REGISTER_TIMEOUT_S) as db:
+                db.execute(
+                    "INSERT OR IGNORE INTO answers (answer_id, time, engine, refused, authority, kind, refusal_reason, "
+                    "frame, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (answer_id, self._now(), engine, int(refused), d.get("authority"), d.get("kind"),
+                     d.get("refusal_reason"), json.dumps(d.get("frame") or {}), json.dumps(d.get("citations") or [])),
+                )
+        except sqlite3.Error as exc:
+            self.last_write_error = f"{type(exc).__name__}: {exc}"
+            self._failed_at = time.monotonic()
+            log.error("answer %s not registered for feedback: %s", answer_id, self.last_write_error)
+            return False
+        self.last_write_error, self._failed_at = None, None
+        return True
+
+    def writable(self) -> bool:
+        """Whether a write would go through now (``/health``'s readiness): takes the write lock
+        and lets it go, without changing anything."""
+        try:
+            with self._lock:
+                db = self._connect(self.HEALTH_TIMEOUT_S)
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                    db.execute("ROLLBACK")
+                finally:
+                    db.close()
+        except sqlite3.Error as exc:
+            self.last_write_error = f"{type(exc).__name__}: {exc}"
+            return False
+        return True
 
     def answer(self, answer_id: str) -> ReviewedFeedback | None:
         """A rated answer with what it cited (None when unknown or never rated)."""

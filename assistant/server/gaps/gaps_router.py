@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from assistant.answering.gap_log import GapRecord, GapSummary
 from assistant.corpus import UnknownAuthority
 from assistant.server.errors import unknown_authority
-from assistant.server.qa_access import require_qa_lead
-from assistant.server.security import require_api_key, settings_of
+from assistant.access.roles import GAPS
+from assistant.server.security import require, settings_of
 from assistant.services import get_services
 
-router = APIRouter(tags=["gaps"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["gaps"], dependencies=[Depends(require(GAPS))])
 
 
 @router.get("/gaps", response_model=list[GapRecord])
@@ -27,7 +27,7 @@ def gaps(request: Request, limit: int = Query(100, ge=1, le=1000), authority: st
     return services.gaps.list(limit=limit, authority=full)
 
 
-@router.get("/gaps/summary", response_model=GapSummary, dependencies=[Depends(require_qa_lead)])
+@router.get("/gaps/summary", response_model=GapSummary)
 def gaps_summary(
     request: Request,
     since: date | None = Query(None, description="Only refusals on or after this date (YYYY-MM-DD)"),

@@ -13,10 +13,11 @@ from assistant.corpus import UnknownAuthority
 from assistant.rules.facts import CaoFacts, PrivateFosteringFacts, ReviewScheduleFacts, SgoFacts, TimelineFacts
 from assistant.rules.timeline import Timeline
 from assistant.server.errors import unknown_authority
+from assistant.access.roles import ASK
 from assistant.server.rules.rules_service import FactError, RulesResponse, RulesService, get_rules_service, rules_status
-from assistant.server.security import require_api_key, settings_of
+from assistant.server.security import require, settings_of
 
-router = APIRouter(prefix="/rules", tags=["rules"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/rules", tags=["rules"], dependencies=[Depends(require(ASK))])
 
 
 def rules_service(request: Request) -> RulesService:

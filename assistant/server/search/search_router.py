@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends, Request
 from assistant.corpus import UnknownAuthority
 from assistant.server.errors import index_not_ready, is_index_not_ready, unknown_authority
 from assistant.server.search.search_service import SearchRequest, SearchResponse
-from assistant.server.security import require_api_key, settings_of
+from assistant.access.roles import ASK
+from assistant.server.security import require, settings_of
 from assistant.services import get_services
 
-router = APIRouter(tags=["search"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["search"], dependencies=[Depends(require(ASK))])
 
 
 @router.post("/search", response_model=SearchResponse)

@@ -6,14 +6,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.corpus import Corpus
 from assistant.retrieval.hybrid_retriever import HybridRetriever
+from assistant.text_input import CLEAN_NONBLANK_TEXT_SCHEMA, CLEAN_TEXT_SCHEMA, check_clean
 
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(..., max_length=2000)
-    authority: str | None = None
+    query: str = Field(..., max_length=2000, json_schema_extra=CLEAN_NONBLANK_TEXT_SCHEMA)
+    authority: str | None = Field(None, max_length=200, json_schema_extra=CLEAN_TEXT_SCHEMA)
     k: int = Field(8, ge=1, le=50)
+
+    _clean = field_validator("query", "authority", mode="before")(check_clean)
 
     @field_validator("query")
     @classmethod

@@ -82,9 +82,10 @@ class RecordingEmitter(BaseChainlitEmitter):
         return [e for e in self.elements if e.get("forId") == message_id]
 
 
-def chat_context(replies: Iterable[str | None] = ()) -> RecordingEmitter:
-    """Enter a fresh chat session (call inside the running event loop)."""
-    session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp", thread_id=str(uuid.uuid4()))
+def chat_context(replies: Iterable[str | None] = (), user=None) -> RecordingEmitter:
+    """Enter a fresh chat session (call inside the running event loop), logged in as ``user``
+    (a ``chainlit.User``) if given."""
+    session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp", thread_id=str(uuid.uuid4()), user=user)
     emitter = RecordingEmitter(session, replies)
     context_var.set(ChainlitContext(session, emitter))
     return emitter

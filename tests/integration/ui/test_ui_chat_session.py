@@ -14,7 +14,7 @@ import chainlit as cl  # noqa: E402  (after assistant.ui sets CHAINLIT_APP_ROOT)
 from chainlit.types import Feedback
 
 from assistant.ui import chat_handlers as h
-from assistant.ui.feedback_layer import ChatFeedbackDataLayer, remember_answer
+from assistant.ui.feedback_layer import ChatFeedbackDataLayer, remember_answer, store_feedback
 from assistant.ui.service_adapters import NotAnAnswer
 
 from chat_harness import chat_context
@@ -134,7 +134,23 @@ def test_chat_feedback_lands_in_the_api_feedback_store(chat_settings):
 
 def test_feedback_on_a_message_that_is_not_an_answer_is_refused(chat_settings):
     with pytest.raises(NotAnAnswer):
-        run(ChatFeedbackDataLayer().upsert_feedback(Feedback(forId="quiz-intro", value=1)))
+        store_feedback(Feedback(forId="quiz-intro", value=1))
+    # through Chainlit's route it is logged and ignored: Chainlit would make any error a 500
+    assert run(ChatFeedbackDataLayer().upsert_feedback(Feedback(forId="quiz-intro", value=1))) == ""
+
+
+def test_chat_feedback_comment_loses_personal_data_before_it_is_saved(chat_settings):
+    from assistant.services import get_services
+
+    services = get_services(chat_settings)
+    services.feedback.register_answer("ans-pd", "extractive", False)
+    remember_answer("msg-pd", "ans-pd")
+    comment = "wrong for the boy called Jayden Smith, born 3 April 2019, of 12 Mill Lane, BL1 1AA"
+    run(ChatFeedbackDataLayer().upsert_feedback(Feedback(forId="msg-pd", value=0, comment=comment)))
+    stored = services.feedback.get("ans-pd").comment
+    assert stored.startswith("wrong for the boy") and "[removed]" in stored
+    for gone in ("Jayden", "2019", "Mill Lane", "BL1"):
+        assert gone not in stored
 
 
 def test_over_long_question_is_declined_with_the_reason(chat_settings):

@@ -1,0 +1,1 @@
+"""users feature: router (thin) over assistant.access.users."""
