@@ -13,6 +13,8 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
+from assistant.conversation.session_frame import SessionFrame
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -31,6 +33,7 @@ class Session:
     max_turns: int
     turns: deque = field(default_factory=deque)
     last_seen: float = field(default_factory=time.monotonic)
+    frame: SessionFrame = field(default_factory=SessionFrame)  # what the conversation is about (and the child's facts)
 
     def __post_init__(self) -> None:
         self.turns = deque(self.turns, maxlen=self.max_turns)

@@ -334,6 +334,11 @@ def read_facts(text: str, today: date) -> ReadFacts:
         values["intended_days"] = (values.pop("arrangement_end") - values["arrangement_start"]).days + 1
     values.pop("lived_with_until", None) if "arrangement_end" in values or "lived_with" in values else None
 
+    # "proceedings issued 2/3/26, child LAC the same day"
+    if "looked_after_from" not in values and mentions and re.search(
+            r"\b(?:lac|cla|looked\s+after|came\s+into\s+care|accommodated)\s+(?:on\s+|from\s+)?the\s+same\s+day", text, re.I):
+        values["looked_after_from"] = mentions[0].value
+
     # durations: "for two years", "she's had him 18 months" (past) or "plan is 6 weeks" (planned)
     for m in _DURATION.finditer(text):
         if any(mm.start <= m.start() < mm.end for mm in mentions):

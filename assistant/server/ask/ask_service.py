@@ -25,14 +25,36 @@ from assistant.answering.guards import DECLINE_TEXT
 from assistant.answering.refusal import evidence_of, is_weak, lacks_asked_amount
 from assistant.answering.schemas import AskRequest, AskResponse
 from assistant.conversation.follow_ups import Resolution, resolve
+from assistant.conversation.session_frame import SessionFrame, TurnPlan, plan_turn, version_follow_up
 from assistant.conversation.sessions import SessionStore, Turn
 from assistant.corpus import Corpus
 from assistant.retrieval.hybrid_retriever import HybridRetriever, Retrieval
 from assistant.server.feedback.feedback_service import answer_details
 from assistant.settings import Settings
+from assistant.retrieval.query_analysis import find_authorities
 from assistant.understanding.frame import NOT_POLICY_TEXT, QuestionFrame, read_frame
 
 log = logging.getLogger(__name__)
+
+
+def _rule_readers():
+    """The rule layer's topic readers (no-ops when the rule layer is not installed)."""
+    try:
+        from assistant.rules.chat import is_rule_question, rule_topic
+    except ImportError:
+        return (lambda q: None), (lambda q, t=None: False)
+    return rule_topic, is_rule_question
+
+
+def _jsonable_facts(facts: dict) -> dict:
+    def conv(v):
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        return v.isoformat() if hasattr(v, "isoformat") else v
+
+    return {k: conv(v) for k, v in facts.items()}
 
 
 def _rule_answerer():
@@ -85,14 +107,25 @@ class AskService:
     def _run(self, req: AskRequest, today: date | None, stream: bool) -> Iterator[str | AskResponse]:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        today = req.today or today
         authority = self.corpus.resolve_authority(req.authority)  # raises UnknownAuthority
         session, session_notice = self.sessions.get_or_create(req.session_id)
         notices = [session_notice] if session_notice else []
+        sframe: SessionFrame = session.frame
+        named = [m.authority for m in find_authorities(self.corpus, req.question)]
+        if authority and named and authority not in named:
+            # the question wins over the picker, and says so
+            notices.append(f"You picked {authority}, but the question names {named[0]}: this answers for {named[0]}.")
+            authority = named[0]
         engine_name = req.engine or self.settings.engine
         base = dict(session_id=session.id, answer_id=uuid.uuid4().hex, engine=engine_name)
 
         def finish(resp: AskResponse, resolution_question: str, authorities: list[str]) -> AskResponse:
             timings["total"] = (time.perf_counter() - t0) * 1000
+            if not resp.rules and not resp.clarify and not resp.refused and plan is not None and plan.kind == "policy":
+                sframe.subject = resolution_question
+                if len(authorities) == 1:
+                    sframe.authority = authorities[0]
             resp.timings_ms = {k: round(v, 2) for k, v in timings.items()}
             self.sessions.record(
                 session,
@@ -109,6 +142,12 @@ class AskService:
         # 2. declined outright: not a policy question, or a council the corpus does not hold
         first = read_frame(req.question, self.corpus, self.retriever.glossary, authority)
         reason: str | None = first.decline
+        rule_topic, is_rule_question = _rule_readers()
+        plan: TurnPlan | None = None
+        if reason in (None, "not_policy"):
+            plan = plan_turn(req.question, sframe, today or date.today(), rule_topic, is_rule_question)
+            if plan.kind != "policy":
+                reason = None  # "uncle has had the boy since 1 Feb 2025" is a fact, not off-topic
         text = NOT_POLICY_TEXT if reason == "not_policy" else DECLINE_TEXT.get(reason or "", "")
         if reason is None and not authority and first.unknown_authority:
             reason = "unknown_authority"
@@ -130,10 +169,48 @@ class AskService:
             yield finish(resp, req.question, [authority] if authority else [])
             return
 
+        if named:
+            sframe.authority = named[0] if len(named) == 1 else sframe.authority
+        elif authority:
+            sframe.authority = authority
+        facts_extra = dict(facts_read=plan.read_back or None, facts=_jsonable_facts(sframe.facts)) if plan else {}
+
+        # 3a. turns planned against the session frame: clarify, facts only, a computation
+        if plan is not None and plan.kind in ("clarify", "facts"):
+            if plan.kind == "clarify":
+                text, missing = plan.clarify, [plan.clarify]
+            else:
+                text = (f"{plan.read_back}.\n\nWhat would you like to know: for example whether they can apply for "
+                        "a special guardianship or child arrangements order, or whether this is private fostering?")
+                missing = []
+            resp = AskResponse(answer=text, refused=False, interpreted_question=req.question, notices=notices,
+                               missing_facts=missing, clarify=plan.kind == "clarify", **facts_extra, **base)
+            yield from self._emit(resp, stream)
+            yield finish(resp, req.question, [authority] if authority else [])
+            return
+        if plan is not None and plan.kind == "rule":
+            rule_auth = authority or (named[0] if named else sframe.authority)
+            rule = self._rules(plan.question, rule_auth, today, known=sframe.facts)
+            if rule is not None:
+                res = Resolution(plan.question, rule_auth, True)
+                resp = self._rule_response(rule, plan.question, res, notices, base)
+                resp.facts_read, resp.facts = plan.read_back or None, _jsonable_facts(sframe.facts)
+                yield from self._emit(resp, stream)
+                yield finish(resp, plan.question, [rule_auth] if rule_auth else [])
+                return
+
         # 3. follow-ups
         resolution: Resolution = resolve(
             req.question, session.last_turn, authority, self.corpus, self.retriever.glossary
         )
+        switched = version_follow_up(req.question, sframe) if not resolution.follow_up else None
+        if switched:
+            resolution = Resolution(switched, authority or sframe.authority, True,
+                                    f"Read as a version follow-up to \u201c{sframe.subject}\u201d.")
+        if resolution.authority is None and not named and sframe.authority:
+            # a follow-up that names no council keeps the one in play
+            resolution = Resolution(resolution.question, sframe.authority, resolution.follow_up,
+                                    resolution.explanation or f"Council kept from the conversation: {sframe.authority}.")
         if resolution.explanation:
             notices.append(resolution.explanation)
         question = resolution.question
@@ -273,11 +350,13 @@ class AskService:
             **base,
         )
 
-    def _rules(self, question: str, authority: str | None, today: date | None):
+    def _rules(self, question: str, authority: str | None, today: date | None, known: dict | None = None):
         answer_rule_question = _rule_answerer()
         if answer_rule_question is None:
             return None
         try:
+            if known:
+                return answer_rule_question(question, authority, today, settings=self.settings, known=known)
             return answer_rule_question(question, authority, today, settings=self.settings)
         except TypeError:  # an older rule layer without the settings keyword
             return answer_rule_question(question, authority, today)
