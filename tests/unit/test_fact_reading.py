@@ -48,7 +48,7 @@ HAND: list[tuple[str, dict]] = [
      {"looked_after_from": D("2025-11-01"), "reviews_held": [D("2025-11-25")]}),
     # proceedings
     ("proceedings issued 02-03-2025, child LAC the same day",
-     {"care_proceedings_issued_on": D("2025-03-02")}),
+     {"care_proceedings_issued_on": D("2025-03-02"), "looked_after_from": D("2025-03-02")}),
     ("care proceedings were issued on 4 June 2025", {"care_proceedings_issued_on": D("2025-06-04")}),
     # lived with, still there
     ("uncle has had the boy since 1 Feb 2025", {"relationship": "uncle", "lived_with_since": D("2025-02-01")}),
