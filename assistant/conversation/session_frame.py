@@ -58,6 +58,8 @@ class SessionFrame:
     facts: dict = field(default_factory=dict)
     rule_topic: str | None = None  # the last computation: review, sgo, cao, private_fostering
     last_rule_question: str | None = None
+    authorities_in_play: tuple[str, ...] = ()  # councils the last policy answer covered
+    pending: str | None = None  # a question that was answered with "which one?"
 
     def merge_facts(self, new: dict) -> None:
         """A new fact replaces the old one of its kind ("and if it's her uncle instead?")."""
@@ -135,6 +137,18 @@ def plan_turn(question: str, frame: SessionFrame, today: date, rule_topic, is_ru
             "Which one do you mean: another order, another council, or another part of the last answer? "
             "Say which and I'll answer for it."))
 
+    if frame.rule_topic and not new and not topic and re.search(
+            r"^\s*(?:and\s+)?what\s+about\s+the\s+(?:meeting|panel|order|plan)s?\s*\??\s*$", question, re.I):
+        return TurnPlan("clarify", question, clarify=(
+            "Which meeting do you mean, and for which council? Each council has its own planning meetings "
+            "(for example Bolton's Permanence Planning Meeting or Luton's PPMs)."))
+    unplaced = read.as_dict().get("unplaced_dates", [])
+    if len(unplaced) == 1 and continues and not new:
+        # "and if it was 15 Jan 2024?": the one date the conversation holds, changed
+        held = [k for k in ("looked_after_from", "lived_with_since", "application_date", "arrangement_start",
+                            "care_proceedings_issued_on") if k in frame.facts]
+        if len(held) == 1:
+            new = {held[0]: unplaced[0]}
     if new and not topic and frame.rule_topic is None and not frame.facts:
         # facts first, a question later: keep them, read them back, compute nothing yet
         frame.merge_facts(new)
@@ -177,3 +191,35 @@ def version_follow_up(question: str, frame: SessionFrame) -> str | None:
 
 
 __all__ = ["SessionFrame", "TurnPlan", "plan_turn", "version_follow_up", "fmt"]
+
+
+_PRONOUN = re.compile(r"\b(?:that\s+(?:meeting|review|order|panel|plan|one)|this\s+(?:meeting|review|order)|it|them|that)\b",
+                      re.I)
+_THERE = re.compile(r"\bthere\b", re.I)
+_WHICH_ONE = re.compile(r"\b(?:that|this|the\s+other)\s+one\b|^\s*(?:and\s+)?what\s+about\s+the\s+(?:meeting|panel|order|plan)s?\s*\??\s*$",
+                        re.I)
+
+
+def needs_which(question: str, frame: SessionFrame, names_council: bool, has_subject: bool) -> str | None:
+    """'does that one last till 18?' after an answer for two councils: which one? (None: resolvable)."""
+    if not _WHICH_ONE.search(question) or names_council:
+        return None
+    if len(frame.authorities_in_play) > 1 and not has_subject:
+        return (f"Which council do you mean: {' or '.join(frame.authorities_in_play)}? "
+                "The last answer covered both, and they differ.")
+    if frame.rule_topic and re.search(r"\bthe\s+(?:meeting|panel|order|plan)s?\b", question, re.I) and not has_subject:
+        return ("Which meeting do you mean, and for which council? Each council has its own planning meetings "
+                "(for example Bolton's Permanence Planning Meeting or Luton's PPMs).")
+    return None
+
+
+def back_reference(question: str, frame: SessionFrame, subject_surface: str | None, council_short: str | None) -> str | None:
+    """'who runs that meeting?' / 'who signs it off there?': the question with the last subject (and council) put back."""
+    if subject_surface is None or not (_PRONOUN.search(question) or _THERE.search(question)):
+        return None
+    out = _PRONOUN.sub(f"the {subject_surface}", question, count=1) if _PRONOUN.search(question) else question
+    if council_short and _THERE.search(out):
+        out = _THERE.sub(f"in {council_short}", out, count=1)
+    elif council_short and council_short.lower() not in out.lower():
+        out = f"{out.rstrip(' ?')} in {council_short}?"
+    return out

@@ -64,3 +64,26 @@ def test_a_policy_question_is_left_to_retrieval() -> None:
     frame = SessionFrame()
     assert _plan(frame, "who chairs the 1st PPM in luton?", date(2026, 1, 5)).kind == "policy"
     assert frame.facts == {}
+
+
+def test_a_changed_date_replaces_the_one_date_held() -> None:
+    frame, today = SessionFrame(), date(2026, 12, 2)
+    _plan(frame, "she's been accommodated since 15 Jan 2025 - when's her 2nd review?", today)
+    plan = _plan(frame, "and if it was 15 Jan 2024?", today)
+    assert frame.facts["looked_after_from"] == date(2024, 1, 15)
+    assert plan.kind == "rule" and "15 January 2024" in plan.question
+
+
+def test_an_unnamed_meeting_after_a_schedule_is_asked_about() -> None:
+    frame, today = SessionFrame(), date(2026, 4, 1)
+    _plan(frame, "child came into care 16/03/2026 - review dates?", today)
+    plan = _plan(frame, "what about the meeting?", today)
+    assert plan.kind == "clarify" and "Which meeting" in plan.clarify
+
+
+def test_that_one_after_an_answer_for_two_councils_asks_which() -> None:
+    from assistant.conversation.session_frame import needs_which
+
+    frame = SessionFrame(authorities_in_play=("Luton Council", "Wigan Council"))
+    assert "Luton Council or Wigan Council" in needs_which("does that one last till 18?", frame, False, False)
+    assert needs_which("does that one last till 18 in wigan?", frame, True, False) is None

@@ -25,7 +25,9 @@ from assistant.answering.guards import DECLINE_TEXT
 from assistant.answering.refusal import evidence_of, is_weak, lacks_asked_amount
 from assistant.answering.schemas import AskRequest, AskResponse
 from assistant.conversation.follow_ups import Resolution, resolve
-from assistant.conversation.session_frame import SessionFrame, TurnPlan, plan_turn, version_follow_up
+from assistant.conversation.session_frame import (
+    SessionFrame, TurnPlan, back_reference, needs_which, plan_turn, version_follow_up,
+)
 from assistant.conversation.sessions import SessionStore, Turn
 from assistant.corpus import Corpus
 from assistant.retrieval.hybrid_retriever import HybridRetriever, Retrieval
@@ -124,13 +126,15 @@ class AskService:
             timings["total"] = (time.perf_counter() - t0) * 1000
             if not resp.rules and not resp.clarify and not resp.refused and plan is not None and plan.kind == "policy":
                 sframe.subject = resolution_question
+                sframe.authorities_in_play = tuple(authorities)
                 if len(authorities) == 1:
                     sframe.authority = authorities[0]
             resp.timings_ms = {k: round(v, 2) for k, v in timings.items()}
-            self.sessions.record(
-                session,
-                Turn(req.question, resolution_question, tuple(authorities), resp.answer_id, resp.refused),
-            )
+            if not resp.clarify:  # a "which one?" is not what the next follow-up builds on
+                self.sessions.record(
+                    session,
+                    Turn(req.question, resolution_question, tuple(authorities), resp.answer_id, resp.refused),
+                )
             if self.feedback is not None:
                 self.feedback.register_answer(resp.answer_id, resp.engine, resp.refused, answer_details(resp))
             if self.settings.log_full_text:
@@ -207,6 +211,29 @@ class AskService:
         if switched:
             resolution = Resolution(switched, authority or sframe.authority, True,
                                     f"Read as a version follow-up to \u201c{sframe.subject}\u201d.")
+        glossary = self.retriever.glossary
+        own_subjects = glossary.subjects(req.question)
+        last_subject = next((m.surface for m in glossary.subjects(sframe.subject or "")), None)
+        if not resolution.follow_up and not switched:
+            which = needs_which(req.question, sframe, bool(named), bool(own_subjects))
+            if which:
+                sframe.pending = req.question
+                resp = AskResponse(answer=which, refused=False, interpreted_question=req.question, notices=notices,
+                                   missing_facts=[which], clarify=True, **facts_extra, **base)
+                yield from self._emit(resp, stream)
+                yield finish(resp, req.question, [])
+                return
+            short = (named[0] if named else (authority or sframe.authority) or "").split(" ")[0] or None
+            if sframe.pending and len(req.question.split()) <= 4:
+                # the answer to "which one?": the pending question, with what was just said
+                subject = own_subjects[0].surface if own_subjects else last_subject
+                filled = back_reference(sframe.pending, sframe, subject, short) or sframe.pending
+                resolution = Resolution(filled, named[0] if named else (authority or sframe.authority), True,
+                                        f"Read as the answer to \u201c{sframe.pending}\u201d.")
+            elif not own_subjects and (br := back_reference(req.question, sframe, last_subject, short)):
+                resolution = Resolution(br, authority or (named[0] if named else sframe.authority), True,
+                                        f"Read as a follow-up about {last_subject}.")
+        sframe.pending = None
         if resolution.authority is None and not named and sframe.authority:
             # a follow-up that names no council keeps the one in play
             resolution = Resolution(resolution.question, sframe.authority, resolution.follow_up,
