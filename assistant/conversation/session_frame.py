@@ -64,6 +64,16 @@ class SessionFrame:
     def merge_facts(self, new: dict) -> None:
         """A new fact replaces the old one of its kind ("and if it's her uncle instead?")."""
         new = {k: v for k, v in new.items() if k in _FACT_KEYS}
+        end = new.get("arrangement_end")
+        if end and "arrangement_start" not in new and "arrangement_start" not in self.facts:
+            # "actually she lived with him until 30 March 2022": the end of the period held
+            periods = self.facts.get("lived_with") or []
+            if len(periods) == 1:
+                new.pop("arrangement_end")
+                new["lived_with"] = [dict(periods[0], to_date=end)]
+            elif "lived_with_since" in self.facts:
+                new.pop("arrangement_end")
+                new["lived_with"] = [{"from_date": self.facts["lived_with_since"], "to_date": end}]
         if "lived_with_since" in new:
             self.facts.pop("lived_with", None)
         if "lived_with" in new:
@@ -149,14 +159,15 @@ def plan_turn(question: str, frame: SessionFrame, today: date, rule_topic, is_ru
                             "care_proceedings_issued_on") if k in frame.facts]
         if len(held) == 1:
             new = {held[0]: unplaced[0]}
-    if new and not topic and frame.rule_topic is None and not frame.facts:
+    statement = not re.search(r"\?|\b(?:what|who|how|which|why|when)\b", question, re.I)
+    if new and not topic and frame.rule_topic is None and not frame.facts and statement:
         # facts first, a question later: keep them, read them back, compute nothing yet
         frame.merge_facts(new)
         if "looked_after_from" in new and not (new.keys() - {"looked_after_from", "reviews_held", "today"}):
             topic = "review"  # a looked-after date alone: the review schedule is what it starts
         else:
             return TurnPlan("facts", question, read_back=read_back(frame.facts), notes=tuple(read.notes))
-    elif new and not topic and frame.facts and frame.rule_topic is None and not continues:
+    elif new and not topic and frame.facts and frame.rule_topic is None and not continues and statement:
         frame.merge_facts(new)
         return TurnPlan("facts", question, read_back=read_back(frame.facts), notes=tuple(read.notes))
     else:

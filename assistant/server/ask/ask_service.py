@@ -59,6 +59,21 @@ def _jsonable_facts(facts: dict) -> dict:
     return {k: conv(v) for k, v in facts.items()}
 
 
+FACTS_WITHHELD = "[withheld: the question carried a child's facts]"
+
+
+def _carries_facts(question: str, today: date | None) -> bool:
+    from assistant.understanding.facts import read_facts
+
+    values = read_facts(question, today or date.today()).as_dict()
+    return any(k not in ("relationship",) for k in values)
+
+
+def _private(question: str, today: date | None) -> str:
+    """The question as the gap log may keep it: never with a child's dates, ages or periods."""
+    return FACTS_WITHHELD if _carries_facts(question, today) else question
+
+
 def _rule_answerer():
     """``assistant.rules.chat.answer_rule_question`` when the rule layer is installed."""
     try:
@@ -137,7 +152,7 @@ class AskService:
                 )
             if self.feedback is not None:
                 self.feedback.register_answer(resp.answer_id, resp.engine, resp.refused, answer_details(resp))
-            if self.settings.log_full_text:
+            if self.settings.log_full_text and not _carries_facts(req.question, today):
                 log.info("ask q=%r refused=%s answer=%r", req.question, resp.refused, resp.answer)
             else:
                 log.info("ask chars=%d refused=%s citations=%d", len(req.question), resp.refused, len(resp.citations))
@@ -160,7 +175,7 @@ class AskService:
                 f"It covers: {', '.join(self.corpus.authorities)}."
             )
         if reason:
-            self._record_gap(req.question, authority, reason, self._nearest_anywhere(req.question))
+            self._record_gap(_private(req.question, today), authority, reason, self._nearest_anywhere(req.question))
             resp = AskResponse(
                 answer=text,
                 refused=True,
@@ -274,7 +289,7 @@ class AskService:
         else:
             reason = None
         if reason:
-            resp = self._refusal(req.question, retrieval, reason, interpreted, notices, base)
+            resp = self._refusal(_private(req.question, today), retrieval, reason, interpreted, notices, base)
             yield from self._emit(resp, stream)
             yield finish(resp, question, authorities)
             return
@@ -298,7 +313,7 @@ class AskService:
         timings["answer"] = (time.perf_counter() - t_a) * 1000
         if ans is None or ans.refused:
             reason = ans.refusal_reason if ans else "generation_failed"
-            resp = self._refusal(req.question, retrieval, reason or "weak_evidence", interpreted, notices, base)
+            resp = self._refusal(_private(req.question, today), retrieval, reason or "weak_evidence", interpreted, notices, base)
             if not streamed:
                 yield from self._emit(resp, stream)
             yield finish(resp, question, authorities)
