@@ -192,13 +192,14 @@ def plan_turn(question: str, frame: SessionFrame, today: date, rule_topic, is_ru
 
 
 def version_follow_up(question: str, frame: SessionFrame) -> str | None:
-    """'has that changed since the old strategy?': the last policy question in the old version."""
+    """A version switch on the last policy question: 'what did the 2021 version say?' asks the old
+    version alone; 'has that changed since the old strategy?' / 'is that still the case?' compares."""
     if frame.subject is None or not _VERSION.search(question):
         return None
-    if re.search(r"\b(?:sgo|cao|adoption|fostering|ppm|review|plan|order)\b", question, re.I) and len(question) > 60:
-        return None
-    base = frame.subject.rstrip(" ?")
-    return f"{base} - how has this changed from the 2021-2025 strategy?"
+    base = re.sub(r"\s*-\s*what has changed.*$|\s+in the 2021-2025 strategy\??$", "", frame.subject).rstrip(" ?")
+    if re.search(r"\b(?:changed|change\s+since|still\s+the\s+case|still\s+true|still\s+apply|used\s+to)\b", question, re.I):
+        return f"{base} - what has changed since the 2021-2025 strategy?"
+    return f"{base} in the 2021-2025 strategy?"
 
 
 __all__ = ["SessionFrame", "TurnPlan", "plan_turn", "version_follow_up", "fmt"]
