@@ -115,7 +115,7 @@ def _ask_words(topic: str, question: str) -> str:
         return "Can they apply for a child arrangements order?"
     if topic == "private_fostering":
         return "Is this private fostering?"
-    if re.search(r"overdue|due|ppm|planning meeting|adm|ratif|timeline|deadline|26", question, re.I):
+    if re.search(r"overdue|\bdue\b|ppm|planning meeting|\badm\b|ratif|timeline|deadline|26|proceedings", question, re.I):
         return "What is due and what is overdue (timeline)?"
     return "When are the reviews due?"
 
@@ -176,6 +176,9 @@ def plan_turn(question: str, frame: SessionFrame, today: date, rule_topic, is_ru
                 frame.facts = {}  # a new child's schedule
             frame.merge_facts(new)
 
+    if topic is None and frame.rule_topic == "review" and "looked_after_from" in frame.facts and re.search(
+            r"^\s*when\b|\bby\s+when\b|\bdue\b|\bdeadlines?\b|\bhow\s+long\b", question, re.I):
+        topic = "review"  # "when do the assessments need doing by?" about the child whose dates are held
     if topic is None and frame.rule_topic and (new or continues):
         topic = frame.rule_topic
     if topic is None and frame.facts and not frame.rule_topic and (new or continues) and "looked_after_from" in frame.facts:
