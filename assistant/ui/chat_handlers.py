@@ -328,7 +328,7 @@ async def answer_question(question: str, _round: int = 0) -> cl.Message:
     response = _as_dict(final)
     if response.get("session_id"):
         cl.user_session.set(SESSION_KEY, response["session_id"])
-    msg.content = compose_answer(response, question) + fact_corrections.read_back_line(response)
+    msg.content = fact_corrections.read_back_line(response) + compose_answer(response, question)
     msg.elements = citation_elements(citations_of(response))
     msg.actions = fact_corrections.actions(response)
     await msg.send()  # ends the stream (if any) with the final content and the source panels

@@ -1,4 +1,4 @@
-"""The child's facts read back under an answer, with one action to correct one of them.
+"""The child's facts read back above an answer, with one action to correct one of them.
 
 The answer shows "I read: ..." (``AskResponse.facts_read``) so a practitioner checks the
 facts before relying on a computed date or verdict. "Correct a fact" asks for the right
@@ -20,9 +20,12 @@ FACTS_TIMEOUT_S = 600
 
 
 def read_back_line(response: Mapping[str, Any]) -> str:
-    """The read-back as a line to add under the answer ('' when no facts were read)."""
+    """The read-back as the answer's first line ('' when no facts were read): the facts are
+    checked before the result built on them is read (and long answers fold below the fold)."""
     text = (response.get("facts_read") or "").strip()
-    return f"\n\n_{text}._" if text else ""
+    if not text or (response.get("answer") or "").startswith(text):
+        return ""
+    return f"_{text}._\n\n"
 
 
 def actions(response: Mapping[str, Any]) -> list[cl.Action]:

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.unit
 
 def test_read_back_line_and_action_only_when_facts_were_read() -> None:
     resp = {"facts_read": "I read: looked after from 15 December 2025"}
-    assert fact_corrections.read_back_line(resp) == "\n\n_I read: looked after from 15 December 2025._"
+    assert fact_corrections.read_back_line(resp) == "_I read: looked after from 15 December 2025._\n\n"
+    already = dict(resp, answer="I read: looked after from 15 December 2025.\n\nWhat would you like to know?")
+    assert fact_corrections.read_back_line(already) == ""  # a facts-only answer says it once
     [action] = fact_corrections.actions(resp)
     assert action.name == fact_corrections.ACTION and action.label == "Correct a fact"
     assert fact_corrections.read_back_line({"facts_read": None}) == ""
