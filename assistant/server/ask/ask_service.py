@@ -132,8 +132,9 @@ class AskService:
         named = [m.authority for m in find_authorities(self.corpus, req.question)]
         if authority and named and authority not in named:
             # the question wins over the picker, and says so
-            notices.append(f"You picked {authority}, but the question names {named[0]}: this answers for {named[0]}.")
-            authority = named[0]
+            said = " and ".join(dict.fromkeys(named))
+            notices.append(f"You picked {authority}, but the question names {said}: this answers for {said}.")
+            authority = named[0] if len(set(named)) == 1 else None  # several named: each is searched
         engine_name = req.engine or self.settings.engine
         base = dict(session_id=session.id, answer_id=uuid.uuid4().hex, engine=engine_name)
 
