@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "assistant.commands.ask_commands",
     "assistant.commands.rules_commands",
     "assistant.commands.eval_commands",
+    "assistant.commands.conversation_eval_commands",
     "assistant.commands.gold_commands",
     "assistant.commands.qa_review_commands",
     "assistant.commands.access_commands",

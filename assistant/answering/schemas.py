@@ -6,6 +6,8 @@ session_id, interpreted_question, rules, timings_ms; the rest are extras.
 
 from __future__ import annotations
 
+from datetime import date
+
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -31,6 +33,8 @@ class AskRequest(BaseModel):
     session_id: str | None = Field(None, description="Continue a conversation (yours only); unknown ids start a new one",
                                    max_length=200, json_schema_extra=CLEAN_TEXT_SCHEMA)
     engine: EngineName | None = Field(None, description="extractive (default) or generative")
+    today: date | None = Field(None, description="Date relative facts count from ('since last August', '18 months ago'); "
+                               "default: the server's date. For tests and for asking about a past date.")
 
     _clean = field_validator("question", "authority", "session_id", mode="before")(check_clean)
 
@@ -64,3 +68,7 @@ class AskResponse(BaseModel):
     nearest_sections: list[NearestSection] = Field(default_factory=list)
     dropped_sentences: list[str] = Field(default_factory=list)
     missing_facts: list[str] = Field(default_factory=list)
+    facts_read: str | None = Field(None, description="The child's facts as read over the conversation, in words "
+                                   "('I read: ...'), for the user to check before relying on the answer")
+    facts: dict[str, Any] = Field(default_factory=dict, description="The same facts by rule-layer field name")
+    clarify: bool = Field(False, description="The message could not be resolved: the answer says what is needed")

@@ -15,6 +15,8 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
+from assistant.conversation.session_frame import SessionFrame
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -34,6 +36,7 @@ class Session:
     owner: str | None = None
     turns: deque = field(default_factory=deque)
     last_seen: float = field(default_factory=time.monotonic)
+    frame: SessionFrame = field(default_factory=SessionFrame)  # what the conversation is about (and the child's facts)
 
     def __post_init__(self) -> None:
         self.turns = deque(self.turns, maxlen=self.max_turns)

@@ -135,7 +135,8 @@ def _before(question: str, d: DateMention, width: int = 80) -> str:
 class _Facts:
     """What the question says, date by date."""
 
-    def __init__(self, question: str, today: date):
+    def __init__(self, question: str, today: date, known: dict | None = None):
+        self.known = known or {}  # facts the conversation already read (understanding/facts.py)
         self.q = question
         self.today = today
         self.dates = find_dates(question, today)
@@ -192,6 +193,10 @@ def _due_soon_days() -> int:
     return get_settings().rules_due_soon_days
 
 
+def _known_date(value: date) -> DateMention:
+    return DateMention(0, 0, fmt(value), value)
+
+
 def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
     laf = f.take(_CUE_LOOKED_AFTER)
     reviews = sorted(((_ORD[m.group("ord").lower()], d.value) for d, m in f.take_all(_CUE_REVIEW)))
@@ -199,6 +204,13 @@ def _review_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
     today = today_m.value if today_m else f.today
     issued = f.take(_CUE_ISSUED, 40)
     placed = f.take(_CUE_PLACED, 60)
+    k = f.known
+    if k.get("looked_after_from"):
+        laf = _known_date(k["looked_after_from"])
+    if k.get("reviews_held"):
+        reviews = list(enumerate(k["reviews_held"], 1))
+    if k.get("care_proceedings_issued_on"):
+        issued = _known_date(k["care_proceedings_issued_on"])
     if laf is None:
         left = f.remaining()
         if len(left) == 1 and not reviews and not issued:
@@ -287,6 +299,17 @@ def _applicant(f: _Facts) -> dict:
             f.assumptions.append(f"{fmt(app.value)} taken as the date of the application")
     if app is not None:
         values["application_date"] = app.value
+    k = f.known
+    if k.get("relationship"):
+        values["relationship"] = k["relationship"]
+        values.pop("is_local_authority_foster_carer", None)
+    for key in ("is_local_authority_foster_carer", "lived_with_since", "lived_with", "application_date"):
+        if k.get(key):
+            values[key] = k[key]
+    if k.get("lived_with") and not k.get("lived_with_since"):
+        values.pop("lived_with_since", None)  # an ended period is not a continuing one
+    if k.get("today"):
+        values["today"] = k["today"]
     values.setdefault("today", f.today)
     if values.get("application_date") and values["application_date"] < values["today"]:
         values["today"] = values["application_date"]  # asking about a past date: assess on that date
@@ -343,6 +366,16 @@ def _pf_answer(book: Rulebook, f: _Facts, scope: Scope) -> RuleChatResult:
             stop = start.value + relativedelta(**{dur.unit: dur.amount})
             values["intended_days"] = (stop - start.value).days
         break
+    k = f.known
+    for key in ("child_age", "child_disabled", "child_date_of_birth", "intended_days", "arrangement_end"):
+        if k.get(key) is not None:
+            values[key] = k[key]
+    if k.get("relationship") and k["relationship"] != "parent":
+        values["carer_relationship"] = k["relationship"]
+    if k.get("arrangement_start") or k.get("lived_with_since"):
+        values["arrangement_start"] = k.get("arrangement_start") or k.get("lived_with_since")
+    if "child_age" in values and "child_date_of_birth" in values:
+        values.pop("child_date_of_birth")
     if f.invalid:
         return ask_only("private_fostering", _invalid_words(f), "One of the dates is not a real date.", f.assumptions)
     try:
@@ -378,9 +411,26 @@ def is_rule_question(question: str, today: date | None = None) -> bool:
     return has_date or specific_fact or bool(find_durations(question))
 
 
+def rule_topic(question: str) -> str | None:
+    """The computation a question names: private_fostering, sgo, cao, review (None: none)."""
+    if _T_PF.search(question) or re.search(r"\bpf\b", question, re.I):
+        return "private_fostering"
+    if _T_SGO.search(question):
+        return "sgo"
+    if _T_CAO.search(question):
+        return "cao"
+    if _T_REVIEW.search(question):
+        return "review"
+    return None
+
+
 def answer_rule_question(question: str, authority: str | None = None, today: date | None = None, *,
-                         settings=None, book: Rulebook | None = None) -> RuleChatResult | None:
-    """A computed, cited answer to a rule question; None when it is not one (see module docstring)."""
+                         settings=None, book: Rulebook | None = None, known: dict | None = None) -> RuleChatResult | None:
+    """A computed, cited answer to a rule question; None when it is not one (see module docstring).
+
+    ``known``: facts already read by the conversation (keys as in ``rules/facts.py``); they
+    win over what this module reads from the text, which is then only the question's topic.
+    """
     today = today or date.today()
     if not question or not is_rule_question(question, today):
         return None
@@ -389,7 +439,7 @@ def answer_rule_question(question: str, authority: str | None = None, today: dat
 
         book = get_rulebook(settings or get_settings())
     scope, notes = _scope(book, authority, question)
-    f = _Facts(question, today)
+    f = _Facts(question, today, known)
     f.assumptions.extend(notes)
     if _T_PF.search(question):
         return _pf_answer(book, f, scope)
@@ -400,4 +450,4 @@ def answer_rule_question(question: str, authority: str | None = None, today: dat
     return _review_answer(book, f, scope)
 
 
-__all__ = ["RuleChatResult", "answer_rule_question", "is_rule_question", "Duration"]
+__all__ = ["RuleChatResult", "answer_rule_question", "is_rule_question", "rule_topic", "Duration"]

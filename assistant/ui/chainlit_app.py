@@ -37,3 +37,10 @@ async def _on_settings_update(settings):
 @cl.on_message
 async def _on_message(message: cl.Message):
     await chat_handlers.handle_message(message)
+
+
+@cl.action_callback("correct_fact")
+async def _on_correct_fact(action: cl.Action):
+    from assistant.ui.fact_corrections import on_correct_fact
+
+    await on_correct_fact(chat_handlers.answer_question)

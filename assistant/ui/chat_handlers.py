@@ -28,7 +28,7 @@ from chainlit.input_widget import Select
 
 from assistant.access.roles import QUIZ
 from assistant.models import Citation
-from assistant.ui import chat_access, formatting, quiz, runtime
+from assistant.ui import chat_access, fact_corrections, formatting, quiz, runtime
 from assistant.ui.feedback_layer import remember_answer
 
 log = logging.getLogger(__name__)
@@ -339,8 +339,9 @@ async def answer_question(question: str, _round: int = 0) -> cl.Message:
     response = _as_dict(final)
     if response.get("session_id"):
         cl.user_session.set(SESSION_KEY, response["session_id"])
-    msg.content = compose_answer(response, question)
+    msg.content = fact_corrections.read_back_line(response) + compose_answer(response, question)
     msg.elements = citation_elements(citations_of(response))
+    msg.actions = fact_corrections.actions(response)
     await msg.send()  # ends the stream (if any) with the final content and the source panels
     _remember(msg, response.get("answer_id"))
     missing = [str(m) for m in response.get("missing_facts") or []]

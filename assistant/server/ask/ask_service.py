@@ -25,14 +25,53 @@ from assistant.answering.guards import DECLINE_TEXT
 from assistant.answering.refusal import evidence_of, is_weak, lacks_asked_amount
 from assistant.answering.schemas import AskRequest, AskResponse
 from assistant.conversation.follow_ups import Resolution, resolve
+from assistant.conversation.session_frame import (
+    SessionFrame, TurnPlan, back_reference, needs_which, plan_turn, version_follow_up,
+)
 from assistant.conversation.sessions import SessionStore, Turn
 from assistant.corpus import Corpus
 from assistant.retrieval.hybrid_retriever import HybridRetriever, Retrieval
 from assistant.server.feedback.feedback_service import answer_details
 from assistant.settings import Settings
+from assistant.retrieval.query_analysis import find_authorities
 from assistant.understanding.frame import NOT_POLICY_TEXT, QuestionFrame, read_frame
 
 log = logging.getLogger(__name__)
+
+
+def _rule_readers():
+    """The rule layer's topic readers (no-ops when the rule layer is not installed)."""
+    try:
+        from assistant.rules.chat import is_rule_question, rule_topic
+    except ImportError:
+        return (lambda q: None), (lambda q, t=None: False)
+    return rule_topic, is_rule_question
+
+
+def _jsonable_facts(facts: dict) -> dict:
+    def conv(v):
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        return v.isoformat() if hasattr(v, "isoformat") else v
+
+    return {k: conv(v) for k, v in facts.items()}
+
+
+FACTS_WITHHELD = "[withheld: the question carried a child's facts]"
+
+
+def _carries_facts(question: str, today: date | None) -> bool:
+    from assistant.understanding.facts import read_facts
+
+    values = read_facts(question, today or date.today()).as_dict()
+    return any(k not in ("relationship",) for k in values)
+
+
+def _private(question: str, today: date | None) -> str:
+    """The question as the gap log may keep it: never with a child's dates, ages or periods."""
+    return FACTS_WITHHELD if _carries_facts(question, today) else question
 
 
 def _rule_answerer():
@@ -90,22 +129,36 @@ class AskService:
     ) -> Iterator[str | AskResponse]:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        today = req.today or today
         authority = self.corpus.resolve_authority(req.authority)  # raises UnknownAuthority
         session, session_notice = self.sessions.get_or_create(req.session_id, owner)
         notices = [session_notice] if session_notice else []
+        sframe: SessionFrame = session.frame
+        named = [m.authority for m in find_authorities(self.corpus, req.question)]
+        if authority and named and authority not in named:
+            # the question wins over the picker, and says so
+            said = " and ".join(dict.fromkeys(named))
+            notices.append(f"You picked {authority}, but the question names {said}: this answers for {said}.")
+            authority = named[0] if len(set(named)) == 1 else None  # several named: each is searched
         engine_name = req.engine or self.settings.engine
         base = dict(session_id=session.id, answer_id=uuid.uuid4().hex, engine=engine_name)
 
         def finish(resp: AskResponse, resolution_question: str, authorities: list[str]) -> AskResponse:
             timings["total"] = (time.perf_counter() - t0) * 1000
+            if not resp.rules and not resp.clarify and not resp.refused and plan is not None and plan.kind == "policy":
+                sframe.subject = resolution_question
+                sframe.authorities_in_play = tuple(authorities)
+                if len(authorities) == 1:
+                    sframe.authority = authorities[0]
             resp.timings_ms = {k: round(v, 2) for k, v in timings.items()}
-            self.sessions.record(
-                session,
-                Turn(req.question, resolution_question, tuple(authorities), resp.answer_id, resp.refused),
-            )
+            if not resp.clarify:  # a "which one?" is not what the next follow-up builds on
+                self.sessions.record(
+                    session,
+                    Turn(req.question, resolution_question, tuple(authorities), resp.answer_id, resp.refused),
+                )
             if self.feedback is not None:
                 self.feedback.register_answer(resp.answer_id, resp.engine, resp.refused, answer_details(resp))
-            if self.settings.log_full_text:
+            if self.settings.log_full_text and not _carries_facts(req.question, today):
                 log.info("ask q=%r refused=%s answer=%r", req.question, resp.refused, resp.answer)
             else:
                 log.info("ask chars=%d refused=%s citations=%d", len(req.question), resp.refused, len(resp.citations))
@@ -114,6 +167,12 @@ class AskService:
         # 2. declined outright: not a policy question, or a council the corpus does not hold
         first = read_frame(req.question, self.corpus, self.retriever.glossary, authority)
         reason: str | None = first.decline
+        rule_topic, is_rule_question = _rule_readers()
+        plan: TurnPlan | None = None
+        if reason in (None, "not_policy"):
+            plan = plan_turn(req.question, sframe, today or date.today(), rule_topic, is_rule_question)
+            if plan.kind != "policy":
+                reason = None  # "uncle has had the boy since 1 Feb 2025" is a fact, not off-topic
         text = NOT_POLICY_TEXT if reason == "not_policy" else DECLINE_TEXT.get(reason or "", "")
         if reason is None and not authority and first.unknown_authority:
             reason = "unknown_authority"
@@ -122,7 +181,7 @@ class AskService:
                 f"It covers: {', '.join(self.corpus.authorities)}."
             )
         if reason:
-            self._record_gap(req.question, authority, reason, self._nearest_anywhere(req.question))
+            self._record_gap(_private(req.question, today), authority, reason, self._nearest_anywhere(req.question))
             resp = AskResponse(
                 answer=text,
                 refused=True,
@@ -135,10 +194,71 @@ class AskService:
             yield finish(resp, req.question, [authority] if authority else [])
             return
 
+        if named:
+            sframe.authority = named[0] if len(named) == 1 else sframe.authority
+        elif authority:
+            sframe.authority = authority
+        facts_extra = dict(facts_read=plan.read_back or None, facts=_jsonable_facts(sframe.facts)) if plan else {}
+
+        # 3a. turns planned against the session frame: clarify, facts only, a computation
+        if plan is not None and plan.kind in ("clarify", "facts"):
+            if plan.kind == "clarify":
+                text, missing = plan.clarify, [plan.clarify]
+            else:
+                text = (f"{plan.read_back}.\n\nWhat would you like to know: for example whether they can apply for "
+                        "a special guardianship or child arrangements order, or whether this is private fostering?")
+                missing = []
+            resp = AskResponse(answer=text, refused=False, interpreted_question=req.question, notices=notices,
+                               missing_facts=missing, clarify=plan.kind == "clarify", **facts_extra, **base)
+            yield from self._emit(resp, stream)
+            yield finish(resp, req.question, [authority] if authority else [])
+            return
+        if plan is not None and plan.kind == "rule":
+            rule_auth = authority or (named[0] if named else sframe.authority)
+            rule = self._rules(plan.question, rule_auth, today, known=sframe.facts)
+            if rule is not None:
+                res = Resolution(plan.question, rule_auth, True)
+                resp = self._rule_response(rule, plan.question, res, notices, base)
+                resp.facts_read, resp.facts = plan.read_back or None, _jsonable_facts(sframe.facts)
+                yield from self._emit(resp, stream)
+                yield finish(resp, plan.question, [rule_auth] if rule_auth else [])
+                return
+
         # 3. follow-ups
         resolution: Resolution = resolve(
             req.question, session.last_turn, authority, self.corpus, self.retriever.glossary
         )
+        switched = version_follow_up(req.question, sframe) if not resolution.follow_up else None
+        if switched:
+            resolution = Resolution(switched, authority or sframe.authority, True,
+                                    f"Read as a version follow-up to \u201c{sframe.subject}\u201d.")
+        glossary = self.retriever.glossary
+        own_subjects = glossary.subjects(req.question)
+        last_subject = next((m.surface for m in glossary.subjects(sframe.subject or "")), None)
+        if not resolution.follow_up and not switched:
+            which = needs_which(req.question, sframe, bool(named), bool(own_subjects))
+            if which:
+                sframe.pending = req.question
+                resp = AskResponse(answer=which, refused=False, interpreted_question=req.question, notices=notices,
+                                   missing_facts=[which], clarify=True, **facts_extra, **base)
+                yield from self._emit(resp, stream)
+                yield finish(resp, req.question, [])
+                return
+            short = (named[0] if named else (authority or sframe.authority) or "").split(" ")[0] or None
+            if sframe.pending and len(req.question.split()) <= 4:
+                # the answer to "which one?": the pending question, with what was just said
+                subject = own_subjects[0].surface if own_subjects else last_subject
+                filled = back_reference(sframe.pending, sframe, subject, short) or sframe.pending
+                resolution = Resolution(filled, named[0] if named else (authority or sframe.authority), True,
+                                        f"Read as the answer to \u201c{sframe.pending}\u201d.")
+            elif not own_subjects and (br := back_reference(req.question, sframe, last_subject, short)):
+                resolution = Resolution(br, authority or (named[0] if named else sframe.authority), True,
+                                        f"Read as a follow-up about {last_subject}.")
+        sframe.pending = None
+        if resolution.authority is None and not named and sframe.authority:
+            # a follow-up that names no council keeps the one in play
+            resolution = Resolution(resolution.question, sframe.authority, resolution.follow_up,
+                                    resolution.explanation or f"Council kept from the conversation: {sframe.authority}.")
         if resolution.explanation:
             notices.append(resolution.explanation)
         question = resolution.question
@@ -175,7 +295,7 @@ class AskService:
         else:
             reason = None
         if reason:
-            resp = self._refusal(req.question, retrieval, reason, interpreted, notices, base)
+            resp = self._refusal(_private(req.question, today), retrieval, reason, interpreted, notices, base)
             yield from self._emit(resp, stream)
             yield finish(resp, question, authorities)
             return
@@ -199,7 +319,7 @@ class AskService:
         timings["answer"] = (time.perf_counter() - t_a) * 1000
         if ans is None or ans.refused:
             reason = ans.refusal_reason if ans else "generation_failed"
-            resp = self._refusal(req.question, retrieval, reason or "weak_evidence", interpreted, notices, base)
+            resp = self._refusal(_private(req.question, today), retrieval, reason or "weak_evidence", interpreted, notices, base)
             if not streamed:
                 yield from self._emit(resp, stream)
             yield finish(resp, question, authorities)
@@ -278,11 +398,13 @@ class AskService:
             **base,
         )
 
-    def _rules(self, question: str, authority: str | None, today: date | None):
+    def _rules(self, question: str, authority: str | None, today: date | None, known: dict | None = None):
         answer_rule_question = _rule_answerer()
         if answer_rule_question is None:
             return None
         try:
+            if known:
+                return answer_rule_question(question, authority, today, settings=self.settings, known=known)
             return answer_rule_question(question, authority, today, settings=self.settings)
         except TypeError:  # an older rule layer without the settings keyword
             return answer_rule_question(question, authority, today)
