@@ -170,6 +170,10 @@ def plan_turn(question: str, frame: SessionFrame, today: date, rule_topic, is_ru
     elif new and not topic and frame.facts and frame.rule_topic is None and not continues and statement:
         frame.merge_facts(new)
         return TurnPlan("facts", question, read_back=read_back(frame.facts), notes=tuple(read.notes))
+    elif not frame.facts and not frame.rule_topic and not (new.keys() - {"relationship"}):
+        # "can the birth parents be special guardians?": who is asking is no case to compute;
+        # the policy's own list answers it (a date or a second fact makes it a computation)
+        new = {}
     else:
         if new and (topic or frame.rule_topic or frame.facts or is_rule_question(question, today)):
             if topic and frame.rule_topic and topic != frame.rule_topic and "looked_after_from" in new:

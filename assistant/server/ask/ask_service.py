@@ -169,10 +169,8 @@ class AskService:
         reason: str | None = first.decline
         rule_topic, is_rule_question = _rule_readers()
         plan: TurnPlan | None = None
-        if reason in (None, "not_policy"):
+        if reason is None:  # a request to draft or decide stays declined, whatever facts it carries
             plan = plan_turn(req.question, sframe, today or date.today(), rule_topic, is_rule_question)
-            if plan.kind != "policy":
-                reason = None  # "uncle has had the boy since 1 Feb 2025" is a fact, not off-topic
         text = NOT_POLICY_TEXT if reason == "not_policy" else DECLINE_TEXT.get(reason or "", "")
         if reason is None and not authority and first.unknown_authority:
             reason = "unknown_authority"
