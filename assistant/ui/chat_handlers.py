@@ -26,7 +26,7 @@ import chainlit as cl
 from chainlit.input_widget import Select
 
 from assistant.models import Citation
-from assistant.ui import formatting, quiz, runtime
+from assistant.ui import answer_layout, formatting, quiz, runtime
 from assistant.ui.feedback_layer import remember_answer
 
 log = logging.getLogger(__name__)
@@ -258,8 +258,57 @@ def compose_answer(response: Mapping[str, Any], question: str, today: date | Non
         due_soon = getattr(runtime.settings(), "rules_due_soon_days", formatting.DUE_SOON_DAYS)
         parts.append(formatting.rule_results_markdown(response["rules"], today=today, due_soon_days=due_soon))
     if citations:
-        parts.append(formatting.sources_list(citations))
+        parts.append(answer_layout.source_cards(citations))
     return "\n\n".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------------------
+# Answer layout: short rule answers with their reasoning folded, the copy button
+# ---------------------------------------------------------------------------
+
+COPY_ELEMENT_NAME = "Copy for case record"
+
+
+def policy_update_dates() -> dict[str, date | None]:
+    """Document id -> the date its policy was last updated (manifest ``date``)."""
+    return {d.id: d.date for d in corpus().documents}
+
+
+def copy_element(question: str, answer_markdown: str, citations: Sequence[Citation]) -> cl.CustomElement:
+    """The "Copy for case record" button (``public/elements/CaseRecordCopy.jsx``): the
+    browser copies the answer as plain text with every citation in full."""
+    text = answer_layout.case_record_text(question, answer_markdown, citations, policy_update_dates(), date.today())
+    return cl.CustomElement(name="CaseRecordCopy", display="inline", props={"text": text, "label": COPY_ELEMENT_NAME})
+
+
+def rule_answer_parts(response: Mapping[str, Any], question: str, today: date | None = None) -> tuple[str, str]:
+    """A rule answer as (short summary shown first, reasoning and sources folded away)."""
+    today = today or date.today()
+    due_soon = getattr(runtime.settings(), "rules_due_soon_days", formatting.DUE_SOON_DAYS)
+    summary = "\n\n".join(p for p in [searched_line(response, question),
+                                       answer_layout.rule_summary(response, today, due_soon)] if p)
+    return summary, compose_answer(response, question, today=today)
+
+
+async def send_answer(msg: cl.Message, response: Mapping[str, Any], question: str) -> None:
+    """Send ``msg`` as the answer to ``question``: its text, its own citation elements
+    (scoped to this message, so [n] always opens this answer's passage n) and the copy
+    button. A rule answer shows its short form, with the reasoning and its citations in
+    a collapsed step under it."""
+    citations = citations_of(response)
+    if answer_layout.is_rule_answer(response):
+        summary, details = rule_answer_parts(response, question)
+        msg.content = summary
+        msg.elements = [copy_element(question, summary + "\n\n" + details, citations)]
+        await msg.send()
+        step = cl.Step(name=answer_layout.REASONING_STEP_NAME, type="tool", show_input=False, default_open=False)
+        step.output = details
+        step.elements = citation_elements(citations)
+        await step.send()
+        return
+    msg.content = compose_answer(response, question)
+    msg.elements = [*citation_elements(citations), copy_element(question, msg.content, citations)]
+    await msg.send()
 
 
 def _remember(msg: cl.Message, answer_id: str | None) -> None:
@@ -328,9 +377,7 @@ async def answer_question(question: str, _round: int = 0) -> cl.Message:
     response = _as_dict(final)
     if response.get("session_id"):
         cl.user_session.set(SESSION_KEY, response["session_id"])
-    msg.content = compose_answer(response, question)
-    msg.elements = citation_elements(citations_of(response))
-    await msg.send()  # ends the stream (if any) with the final content and the source panels
+    await send_answer(msg, response, question)  # ends the stream (if any) with the final content
     _remember(msg, response.get("answer_id"))
     missing = [str(m) for m in response.get("missing_facts") or []]
     if missing:

@@ -11,76 +11,18 @@ the server (no fonts, CDNs or telemetry). Screenshots go to tests/artifacts/.
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import subprocess
-import threading
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from assistant.settings import REPO_ROOT
+from tests.browser_harness import ARTIFACTS, WAIT_MS, launch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]
-ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 QUESTION = "Who can apply for a special guardianship order?"
 LUTON_QUESTION = "When is the first permanence planning meeting held?"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-WAIT_MS = 60_000  # the longest any single step may take
-
-
-def _ensure_chromium() -> None:
-    """Install Debian's chromium through the project's own set-up when it is missing;
-    skip (saying why) only when that is impossible here."""
-    if CHROMIUM.exists():
-        return
-    if shutil.which("make"):
-        subprocess.run(["make", "-s", "system-deps"], cwd=REPO_ROOT, timeout=900, check=False)
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not at /usr/bin/chromium and `make system-deps` could not install it "
-                    "(it needs root and apt-get); the browser test cannot run without it")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def chat_url(index_settings):
-    """The API + chat app on a free loopback port, in this process (so it shares the
-    session's index), stopped at the end of the module."""
-    import uvicorn
-
-    from assistant.server.app import create_app
-    from assistant.services import get_services
-    from assistant.ui.mount import mount_chat
-
-    _ensure_chromium()
-    app = create_app(index_settings)
-    mount_chat(app, index_settings)
-    get_services(index_settings).warm_up()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="chat-e2e-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start within 60 s")
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
 
 
 def _norm(text: str) -> str:
@@ -94,7 +36,7 @@ def _words(text: str) -> str:
 
 def _answer_step(page, n: int):
     """The n-th (1-based) finished assistant answer: one whose Sources list has rendered."""
-    steps = page.locator("[data-step-type=assistant_message]").filter(has_text="Sources")
+    steps = page.locator("[data-step-type=assistant_message]").filter(has=page.locator(".case-record-copy"))
     steps.nth(n - 1).wait_for(state="visible", timeout=WAIT_MS)
     return steps.nth(n - 1)
 
@@ -128,7 +70,7 @@ def test_practitioner_asks_opens_citation_switches_authority_rates_offline(chat_
         ws.on("framereceived", lambda payload: ws_events.extend(re.findall(r'^\d*\["([a-z_]+)"', str(payload))))
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=WAIT_MS)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(WAIT_MS)
@@ -176,7 +118,7 @@ def test_practitioner_asks_opens_citation_switches_authority_rates_offline(chat_
             page.get_by_text("Answers now come from Luton Council.").wait_for(state="visible")
             _ask(page, LUTON_QUESTION)
             luton = _answer_step(page, 2)
-            sources = [_norm(t) for t in luton.locator("li").all_inner_texts() if re.match(r"\[\d+\]", _norm(t))]
+            sources = [_norm(t) for t in luton.locator("tbody tr").all_inner_texts() if re.match(r"\[\d+\]", _norm(t))]
             assert sources and all("Luton Council" in s for s in sources), sources
             luton.locator("a", has_text=re.compile(r"^\[1\]$")).first.click()
             page.locator("#side-view-content").get_by_text("Luton Council").first.wait_for(state="visible")
