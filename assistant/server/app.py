@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 
 from assistant.components.embedding.embedding_component import set_torch_threads
 from assistant.server.errors import validation_error_handler
+from assistant.server.plain_errors_as_json import wrap_app as plain_errors_as_json
 from assistant.settings import Settings, get_settings
 
 # Feature routers, included in this order. A module listed here must define ``router``.
@@ -37,5 +38,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     for name in _ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    plain_errors_as_json(app)  # e.g. the body limit's 413, sent before any handler runs
     return app
 
