@@ -18,6 +18,7 @@ from assistant.settings import Settings, get_settings
 
 # Feature routers, included in this order. A module listed here must define ``router``.
 _ROUTER_MODULES: tuple[str, ...] = (
+    "assistant.server.home.home_router",
     "assistant.server.health.health_router",
     "assistant.server.ask.ask_router",
     "assistant.server.search.search_router",
