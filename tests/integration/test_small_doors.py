@@ -38,3 +38,15 @@ def test_oversized_body_is_a_json_413(client):
     # a normal JSON error is left as it was
     r = c.post("/ask", json={})
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/json")
+
+
+def test_serve_help_names_real_defaults_and_env_vars():
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+    from assistant.settings import Settings
+
+    out = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "160"}).output
+    assert f"(default: {Settings.model_fields['port'].default})" in out and "PERMANENCE_PORT" in out
+    assert f"(default: {Settings.model_fields['host'].default})" in out and "PERMANENCE_HOST" in out
+    assert "settings." not in out
