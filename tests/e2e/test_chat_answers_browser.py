@@ -37,8 +37,9 @@ def _card(answer, n: int) -> str:
 
 def _open_marker(answer, n: int, in_cards: bool = False):
     page = answer.page
-    scope = answer.locator("tbody") if in_cards else answer.locator("p, li")
-    scope.locator("a", has_text=re.compile(rf"^\[{n}\]$")).first.click()
+    # markers in the text are element links outside the source-card table
+    links = answer.locator("tbody a.element-link") if in_cards else answer.locator("a.element-link:not(table a)")
+    links.filter(has_text=re.compile(rf"^\[{n}\]$")).first.click()
     page.locator("#side-view-title", has_text=f"[{n}]").wait_for(state="visible")
     content = page.locator("#side-view-content")
     content.get_by_text("Quoted passage").first.wait_for(state="visible")
@@ -46,10 +47,7 @@ def _open_marker(answer, n: int, in_cards: bool = False):
 
 
 def _close_panel(page) -> None:
-    page.keyboard.press("Escape")
-    page.wait_for_timeout(300)
-    if _panel_open(page):
-        page.locator("#side-view-title").locator("xpath=..").get_by_role("button").first.click()
+    page.get_by_role("button", name="Close the citation panel").click()
     page.wait_for_function("() => !document.querySelector('#side-view-title')", timeout=WAIT_MS)
 
 
