@@ -49,6 +49,10 @@ test: $(STAMP) system-deps a11y-deps
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "unit"
 
+# Rewrites README.md's marked example blocks with what the CLI prints on the corpus today.
+readme-examples: $(STAMP)
+	$(BIN)/python scripts/readme_examples.py
+
 eval: $(STAMP)
 	$(BIN)/permanence eval
 
