@@ -423,7 +423,7 @@ async def run_quiz(text: str, rng: random.Random | None = None) -> quiz.QuizSess
         return None
     session = quiz.QuizSession(request)
     await cl.Message(content=quiz_intro(questions, request)).send()
-    svc = runtime.services()
+    similarity = quiz_similarity()
     for i, q in enumerate(questions, 1):
         where = f" · {q.authority.capitalize()}" if q.authority else ""
         reply = await cl.AskUserMessage(
@@ -436,22 +436,39 @@ async def run_quiz(text: str, rng: random.Random | None = None) -> quiz.QuizSess
         answer = (reply.get("output") or "").strip()
         if answer.lower() in STOP_WORDS:
             break
-        record = session.record(q, answer)
-        response = _as_dict(await asyncio.to_thread(svc.ask.ask, _ask_request(q.question, q.authority, None)))
-        citations = citations_of(response)
-        content = (
-            quiz.feedback_markdown(record)
-            + "\n\n**Model answer**, quoted from the policies:\n\n"
-            + compose_answer(response, q.question)
-        )
-        msg = cl.Message(content=content, elements=citation_elements(citations))
-        await msg.send()
-        _remember(msg, response.get("answer_id"))
+        record = await asyncio.to_thread(session.record, q, answer, similarity)
+        await cl.Message(content=quiz_round_markdown(record)).send()
     if not session.records:
         await cl.Message(content="Quiz ended before any answer, so there is no summary.").send()
         return session
     await send_quiz_summary(session)
     return session
+
+
+def quiz_similarity():
+    """Concept matching for the quiz: the assistant's own embedder (None if unavailable,
+    and scoring then credits the same words and glossary forms only)."""
+    try:
+        from assistant.components.embedding.embedding_component import get_embedder
+
+        return quiz.embedder_similarity(get_embedder(runtime.settings()))
+    except Exception as exc:  # noqa: BLE001 - a quiz without concept matching still works
+        log.warning("quiz scoring without the embedder: %s", exc)
+        return None
+
+
+def describe_source(document_id: str) -> str:
+    """"Luton Council, Permanence Planning Guidance (v56, current)" for a document id."""
+    doc = next((d for d in corpus().documents if d.id == document_id), None)
+    if doc is None:
+        return document_id
+    return f"{doc.authority}, {doc.title} ({doc.version}, {doc.status})"
+
+
+def quiz_round_markdown(record: quiz.QuizRecord) -> str:
+    """What the learner sees after answering: the points, with the words that earned
+    them, then the gold answer (its passages whole and its key facts)."""
+    return quiz.feedback_markdown(record) + "\n\n" + quiz.model_answer_markdown(record.question, describe_source)
 
 
 async def send_quiz_summary(session: quiz.QuizSession) -> cl.Message:
