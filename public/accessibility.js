@@ -58,6 +58,16 @@
       var label = labelFor(b);
       if (label) b.setAttribute('aria-label', label);
     }
+    // Chat-settings sliders: the thumb (role=slider) is unnamed; name it after the
+    // widget's <label for=...> (axe-core aria-input-field-name).
+    var sliders = document.querySelectorAll('[role="slider"]');
+    for (var k = 0; k < sliders.length; k++) {
+      if (hasName(sliders[k])) continue;
+      for (var el = sliders[k]; el && el !== document.body; el = el.parentElement) {
+        var lab = el.id && document.querySelector('label[for="' + el.id + '"]');
+        if (lab && lab.textContent.trim()) { sliders[k].setAttribute('aria-label', lab.textContent.trim()); break; }
+      }
+    }
     // The resizable panel's handle points aria-controls at a panel id React never renders.
     var handles = document.querySelectorAll('[role="separator"][aria-controls]');
     for (var j = 0; j < handles.length; j++) {

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
-from chainlit.input_widget import Select
+from chainlit.input_widget import Select, Slider
 
 from assistant.models import Citation
 from assistant.ui import answer_layout, formatting, quiz, runtime
@@ -172,14 +172,69 @@ async def start_chat() -> None:
                 values=authority_choices(),
                 initial_index=0,
                 description="Answer from one council's policies, or compare all of them.",
-            )
+            ),
+            *quiz_settings_widgets(),
         ]
     ).send()
     await cl.context.emitter.set_commands(COMMANDS)
 
 
+ANY_TOPIC = "Any topic"
+ANY_COUNCIL = "Any council"
+QUIZ_SETTINGS_KEY = "quiz_settings"  # user_session: {"topic": id | None, "council": short | None, "count": n}
+
+
+def quiz_topics() -> dict[str, str]:
+    """Readable topic name -> topic id, for the trainers' picker (most questions first)."""
+    from collections import Counter
+
+    counts = Counter(q.topic for q in gold_questions())
+    labels: dict[str, str] = {}
+    for topic, _ in counts.most_common():
+        labels.setdefault(quiz.topic_label(topic), topic)
+    return labels
+
+
+def quiz_settings_widgets() -> list:
+    """Trainers pick the quiz's topic, council and length here; `/quiz` then uses them."""
+    try:
+        topics = list(quiz_topics())
+    except Exception as exc:  # noqa: BLE001 - the chat works without the quiz pickers
+        log.warning("no quiz settings: gold set unreadable: %s", exc)
+        return []
+    councils = [ALL_AUTHORITIES, *authority_choices()[1:]]
+    return [
+        Select(id="quiz_topic", label="Quiz topic", values=[ANY_TOPIC, *topics], initial_index=0,
+               description="For trainers: the topic of the /quiz questions."),
+        Select(id="quiz_council", label="Quiz council", values=[ANY_COUNCIL, *councils[1:]], initial_index=0,
+               description="For trainers: questions about one council's policies, or any."),
+        Slider(id="quiz_count", label="Quiz questions", initial=quiz.DEFAULT_COUNT, min=1, max=quiz.MAX_COUNT, step=1,
+               description="For trainers: how many questions /quiz asks."),
+    ]
+
+
+def quiz_request_from_settings(request: quiz.QuizRequest, picked: Mapping[str, Any] | None) -> quiz.QuizRequest:
+    """A bare `/quiz` takes topic, council and length from the chat settings; words typed
+    after `/quiz` win over them."""
+    if request.terms or not picked:
+        return request
+    terms = tuple(t for t in (picked.get("topic"), picked.get("council")) if t)
+    return quiz.QuizRequest(terms, int(picked.get("count") or request.count))
+
+
 async def settings_updated(values: Mapping[str, Any]) -> None:
-    """Remember the picked authority for the rest of the session."""
+    """Remember the picked authority (and the trainers' quiz choices) for the session."""
+    topic = values.get("quiz_topic")
+    council = values.get("quiz_council")
+    try:
+        topic_id = quiz_topics().get(topic) if topic and topic != ANY_TOPIC else None
+    except Exception:  # noqa: BLE001 - gold set unreadable: no topic filter
+        topic_id = None
+    cl.user_session.set(QUIZ_SETTINGS_KEY, {
+        "topic": topic_id,
+        "council": council.lower() if council and council != ANY_COUNCIL else None,
+        "count": values.get("quiz_count") or quiz.DEFAULT_COUNT,
+    })
     choice = values.get("authority")
     try:
         authority = authority_from_choice(choice)
@@ -410,7 +465,7 @@ def quiz_intro(questions: Sequence[quiz.QuizQuestion], request: quiz.QuizRequest
 
 async def run_quiz(text: str, rng: random.Random | None = None) -> quiz.QuizSession | None:
     """Ask gold questions one by one, score each answer, then offer the summary files."""
-    request = quiz.parse_quiz_request(text)
+    request = quiz_request_from_settings(quiz.parse_quiz_request(text), cl.user_session.get(QUIZ_SETTINGS_KEY))
     pool = gold_questions()
     questions = quiz.select_questions(pool, request, rng)
     if not questions:

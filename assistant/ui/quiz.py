@@ -164,7 +164,7 @@ def parse_quiz_request(text: str) -> QuizRequest:
 
 def _matches(q: QuizQuestion, term: str) -> bool:
     term = term.lower()
-    if term in (q.topic.lower(), q.kind.lower(), (q.authority or "").lower()):
+    if term in (q.id.lower(), q.topic.lower(), q.kind.lower(), (q.authority or "").lower()):
         return True
     if term in q.topic_label.lower().split():
         return True

@@ -123,3 +123,55 @@ def test_three_answers_citations_stay_put_rule_answer_folded_copy_for_record(cha
             assert answers(page).count() == 3
         finally:
             browser.close()
+
+
+FGC_ANSWER = "Yes, every family is offered an FGC."
+
+
+def test_trainer_picks_quiz_in_settings_and_a_paraphrase_earns_its_point(chat_url, index_settings):
+    from playwright.sync_api import sync_playwright
+
+    from assistant.evaluation.gold import load_gold
+    from assistant.ui import quiz
+
+    pool = quiz.quiz_questions(load_gold(index_settings.gold_dir))
+    fgc = quiz.select_questions(pool, quiz.parse_quiz_request("/quiz wig26-fgc-01"))
+    assert len(fgc) == 1, [q.id for q in fgc]
+    gold = fgc[0]
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(WAIT_MS)
+            page.goto(f"{chat_url}/chat/", timeout=WAIT_MS)
+            page.locator("#chat-input").wait_for(state="visible")
+
+            # the trainer picks topic and length in the chat settings; a bare /quiz uses them
+            page.locator("#chat-settings-open-modal").click()
+            page.locator("#quiz_topic").click()
+            page.get_by_role("option", name="Fostering for adoption").click()
+            page.locator("#quiz_count").get_by_role("slider").focus()
+            page.keyboard.press("Home")  # the slider's minimum: 1 question
+            page.get_by_role("button", name="Confirm").click()
+            ask(page, "/quiz")
+            page.get_by_text("Question 1 of 1").first.wait_for(state="visible")
+            assert page.get_by_text(re.compile(r"\(Fostering for adoption")).count() >= 1
+            ask(page, "skip")
+            page.get_by_text("Quiz summary").first.wait_for(state="visible")
+
+            # a key fact in other words (the glossary's acronym) earns its point, and the
+            # learner sees which of their words earned it; the model answer is the gold one
+            ask(page, "/quiz wig26-fgc-01")
+            page.get_by_text(gold.question).first.wait_for(state="visible")
+            ask(page, FGC_ANSWER)
+            feedback = page.locator("[data-step-type=assistant_message]").filter(has_text="Model answer").last
+            feedback.wait_for(state="visible")
+            text = norm(feedback.inner_text())
+            assert f"You covered {len(gold.key_facts)} of {len(gold.key_facts)}" in text, text
+            assert "your words: “FGC” (glossary: FGC =" in text, text
+            assert norm(gold.passages[0][1])[:80] in text  # the gold passage, quoted whole
+            assert "Key facts:" in text and "Computed by the rule layer" not in text
+            page.screenshot(path=str(ARTIFACTS / "quiz_paraphrase_round.png"))
+        finally:
+            browser.close()
