@@ -241,9 +241,11 @@ async def settings_updated(values: Mapping[str, Any]) -> None:
     except ValueError as exc:
         await cl.context.emitter.send_toast(str(exc), "error")
         return
+    changed = authority != cl.user_session.get(AUTHORITY_KEY)
     cl.user_session.set(AUTHORITY_KEY, authority)
-    where = authority or "all authorities"
-    await cl.context.emitter.send_toast(f"Answers now come from {where}.", "info")
+    if changed:  # not when only the trainers' quiz choices changed
+        where = authority or "all authorities"
+        await cl.context.emitter.send_toast(f"Answers now come from {where}.", "info")
 
 
 # ---------------------------------------------------------------------------

@@ -467,9 +467,10 @@ def model_answer_markdown(question: QuizQuestion, describe_source: Callable[[str
     for doc_id, text in question.passages:
         lines.append(f"_{_md(describe_source(doc_id))}_")
         lines.append("")
-        body = "\n".join(_md(ln) if ln.strip() else "" for ln in text.strip().splitlines())
-        lines += ["> " + ln if ln else ">" for ln in body.splitlines()]
-        lines.append("")
+        # In quotation marks, not a blockquote: in answers, blockquotes are the assistant's
+        # own notices (tinted by public/offline.css), and this is policy text.
+        body = "  \n".join(_md(ln) for ln in text.strip().splitlines() if ln.strip())
+        lines += [f"“{body}”", ""]
     if not question.passages:
         lines += ["_This gold item has no quoted passage._", ""]
     lines.append("**Key facts:** " + "; ".join(_md(describe_fact(p)) for p in question.key_facts) + ".")

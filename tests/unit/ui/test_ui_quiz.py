@@ -153,7 +153,7 @@ def test_model_answer_is_the_gold_passages_whole_and_its_key_facts():
                           ("party to a marriage",),
                           (("wigan-2026-2028", "A party to a marriage with the child's parent\nis not eligible."),))
     md = quiz.model_answer_markdown(q, lambda doc: f"Wigan Council ({doc})")
-    assert "> A party to a marriage with the child's parent\n> is not eligible." in md
+    assert "“A party to a marriage with the child's parent  \nis not eligible.”" in md
     assert "_Wigan Council (wigan-2026-2028)_" in md
     assert md.rstrip().endswith("**Key facts:** party to a marriage.")
     # the fact a learner is told they missed is worded as in the model answer
