@@ -82,6 +82,12 @@
       h1.className = 'sr-only';
       h1.textContent = document.title || 'Permanence policy assistant';
       banner.appendChild(h1);
+      // Answers use h3 per council (the answering engine's markdown); an h2 before them
+      // keeps the heading levels unbroken (axe-core heading-order).
+      var h2 = document.createElement('h2');
+      h2.className = 'sr-only';
+      h2.textContent = 'Conversation';
+      banner.appendChild(h2);
       document.body.insertBefore(banner, document.body.firstChild);
     }
   }

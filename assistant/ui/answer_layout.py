@@ -20,17 +20,6 @@ SOURCES_HEADING = "Sources"
 REASONING_STEP_NAME = "reasoning and sources"
 
 
-def headings_from_level_two(md: str) -> str:
-    """``md`` with its headings moved up so the highest is level 2: the page's only
-    level-one heading is the app's name, and headings must not skip a level (axe-core
-    heading-order; WCAG 1.3.1)."""
-    levels = [len(m.group(1)) for m in re.finditer(r"^(#{1,6})\s", md, re.MULTILINE)]
-    if not levels or min(levels) == 2:
-        return md
-    shift = min(levels) - 2
-    return re.sub(r"^(#{1,6})(?=\s)", lambda m: "#" * max(2, len(m.group(1)) - shift), md, flags=re.MULTILINE)
-
-
 # ---------------------------------------------------------------------------
 # Source cards
 # ---------------------------------------------------------------------------

@@ -310,7 +310,7 @@ def compose_answer(response: Mapping[str, Any], question: str, today: date | Non
     parts: list[str | None] = [searched_line(response, question)]
     parts += [f"_{formatting.escape_markdown(n)}_" for n in notices]
     parts.append(formatting.superseded_banner(citations, successors()))
-    parts.append(answer_layout.headings_from_level_two((response.get("answer") or "").strip()))
+    parts.append((response.get("answer") or "").strip())
     if response.get("rules"):
         due_soon = getattr(runtime.settings(), "rules_due_soon_days", formatting.DUE_SOON_DAYS)
         parts.append(formatting.rule_results_markdown(response["rules"], today=today, due_soon_days=due_soon))

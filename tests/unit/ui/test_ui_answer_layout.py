@@ -95,8 +95,3 @@ def test_served_bundle_loses_exactly_the_side_panel_auto_open():
     assert 'display==="side"' in patched  # click-to-open (onElementRefClick) is untouched
     assert click_only_side_panel("x({title:D[D.length-1].name,elements:D})") == ("void 0", 1)
 
-
-def test_headings_start_at_level_two_and_keep_their_order():
-    assert al.headings_from_level_two("### Wigan\ntext\n#### detail") == "## Wigan\ntext\n### detail"
-    assert al.headings_from_level_two("## ok\n### sub") == "## ok\n### sub"
-    assert al.headings_from_level_two("no heading #3") == "no heading #3"
