@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run ingest serve test test-fast eval bench bench-ingest load system-deps clean
+.PHONY: install run ingest serve test test-fast eval bench bench-ingest load system-deps a11y-deps readme-examples clean
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ system-deps:
 	  else echo "WARNING: chromium missing and apt-get unavailable; the browser test will be skipped"; fi; \
 	fi
 
+# axe-core for the accessibility test, from npm (tests/a11y/package-lock.json); no browser download.
+a11y-deps:
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/a11y --no-audit --no-fund --silent || echo "WARNING: npm ci failed; the accessibility test will be skipped"; \
+	else echo "WARNING: npm missing; the accessibility test will be skipped with its reason"; fi
+
 ingest: $(STAMP)
 	$(BIN)/permanence ingest
 
@@ -38,11 +43,15 @@ ingest: $(STAMP)
 run: $(STAMP)
 	$(BIN)/permanence serve
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps a11y-deps
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "unit"
+
+# Rewrites README.md's marked example blocks with what the CLI prints on the corpus today.
+readme-examples: $(STAMP)
+	$(BIN)/python scripts/readme_examples.py
 
 eval: $(STAMP)
 	$(BIN)/permanence eval

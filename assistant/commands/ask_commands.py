@@ -80,9 +80,18 @@ def ask(
     console.print(f"[dim]session: {resp.session_id}  answer id: {resp.answer_id}  {resp.timings_ms.get('total', 0):.0f} ms[/dim]")
 
 
+def _setting_default(name: str):
+    from assistant.settings import Settings
+
+    return Settings.model_fields[name].default
+
+
 def serve(
-    host: str | None = typer.Option(None, help="Interface to bind (default: settings.host)"),
-    port: int | None = typer.Option(None, help="Port (default: settings.port)"),
+    # The real defaults are the settings' own; the env vars are the ones Settings reads too.
+    host: str | None = typer.Option(None, envvar="PERMANENCE_HOST", show_envvar=True,
+                                    help=f"Interface to bind (default: {_setting_default('host')})"),
+    port: int | None = typer.Option(None, envvar="PERMANENCE_PORT", show_envvar=True,
+                                    help=f"Port (default: {_setting_default('port')})"),
 ) -> None:
     """Build the index on first start (with a progress bar), then serve the API and the chat."""
     import os

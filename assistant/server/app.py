@@ -24,11 +24,13 @@ from fastapi.staticfiles import StaticFiles
 from assistant.components.embedding.embedding_component import set_torch_threads
 from assistant.server.errors import validation_error_handler
 from assistant.server.headers import SecurityHeaders, allow_inline_scripts
+from assistant.server.plain_errors_as_json import wrap_app as plain_errors_as_json
 from assistant.server.security import authenticate
 from assistant.settings import Settings, get_settings
 
 # Feature routers, included in this order. A module listed here must define ``router``.
 _ROUTER_MODULES: tuple[str, ...] = (
+    "assistant.server.home.home_router",
     "assistant.server.health.health_router",
     "assistant.server.ask.ask_router",
     "assistant.server.search.search_router",
@@ -137,4 +139,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(importlib.import_module(name).router)
     _name_the_authorities(app)
     _add_docs(app)
+    plain_errors_as_json(app)  # e.g. the body limit's 413, sent before any handler runs
     return app

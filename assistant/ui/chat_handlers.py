@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
-from chainlit.input_widget import Select
+from chainlit.input_widget import Select, Slider
 
 from assistant.access.roles import QUIZ
 from assistant.models import Citation
-from assistant.ui import chat_access, fact_corrections, formatting, quiz, runtime
+from assistant.ui import answer_layout, chat_access, fact_corrections, formatting, quiz, runtime
 from assistant.ui.feedback_layer import remember_answer
 
 log = logging.getLogger(__name__)
@@ -174,23 +174,80 @@ async def start_chat() -> None:
                 values=authority_choices(),
                 initial_index=0,
                 description="Answer from one council's policies, or compare all of them.",
-            )
+            ),
+            *quiz_settings_widgets(),
         ]
     ).send()
     await cl.context.emitter.set_commands(COMMANDS if chat_access.may(QUIZ) else [])
 
 
+ANY_TOPIC = "Any topic"
+ANY_COUNCIL = "Any council"
+QUIZ_SETTINGS_KEY = "quiz_settings"  # user_session: {"topic": id | None, "council": short | None, "count": n}
+
+
+def quiz_topics() -> dict[str, str]:
+    """Readable topic name -> topic id, for the trainers' picker (most questions first)."""
+    from collections import Counter
+
+    counts = Counter(q.topic for q in gold_questions())
+    labels: dict[str, str] = {}
+    for topic, _ in counts.most_common():
+        labels.setdefault(quiz.topic_label(topic), topic)
+    return labels
+
+
+def quiz_settings_widgets() -> list:
+    """Trainers pick the quiz's topic, council and length here; `/quiz` then uses them."""
+    try:
+        topics = list(quiz_topics())
+    except Exception as exc:  # noqa: BLE001 - the chat works without the quiz pickers
+        log.warning("no quiz settings: gold set unreadable: %s", exc)
+        return []
+    councils = [ALL_AUTHORITIES, *authority_choices()[1:]]
+    return [
+        Select(id="quiz_topic", label="Quiz topic", values=[ANY_TOPIC, *topics], initial_index=0,
+               description="For trainers: the topic of the /quiz questions."),
+        Select(id="quiz_council", label="Quiz council", values=[ANY_COUNCIL, *councils[1:]], initial_index=0,
+               description="For trainers: questions about one council's policies, or any."),
+        Slider(id="quiz_count", label="Quiz questions", initial=quiz.DEFAULT_COUNT, min=1, max=quiz.MAX_COUNT, step=1,
+               description="For trainers: how many questions /quiz asks."),
+    ]
+
+
+def quiz_request_from_settings(request: quiz.QuizRequest, picked: Mapping[str, Any] | None) -> quiz.QuizRequest:
+    """A bare `/quiz` takes topic, council and length from the chat settings; words typed
+    after `/quiz` win over them."""
+    if request.terms or not picked:
+        return request
+    terms = tuple(t for t in (picked.get("topic"), picked.get("council")) if t)
+    return quiz.QuizRequest(terms, int(picked.get("count") or request.count))
+
+
 async def settings_updated(values: Mapping[str, Any]) -> None:
-    """Remember the picked authority for the rest of the session."""
+    """Remember the picked authority (and the trainers' quiz choices) for the session."""
+    topic = values.get("quiz_topic")
+    council = values.get("quiz_council")
+    try:
+        topic_id = quiz_topics().get(topic) if topic and topic != ANY_TOPIC else None
+    except Exception:  # noqa: BLE001 - gold set unreadable: no topic filter
+        topic_id = None
+    cl.user_session.set(QUIZ_SETTINGS_KEY, {
+        "topic": topic_id,
+        "council": council.lower() if council and council != ANY_COUNCIL else None,
+        "count": values.get("quiz_count") or quiz.DEFAULT_COUNT,
+    })
     choice = values.get("authority")
     try:
         authority = authority_from_choice(choice)
     except ValueError as exc:
         await cl.context.emitter.send_toast(str(exc), "error")
         return
+    changed = authority != cl.user_session.get(AUTHORITY_KEY)
     cl.user_session.set(AUTHORITY_KEY, authority)
-    where = authority or "all authorities"
-    await cl.context.emitter.send_toast(f"Answers now come from {where}.", "info")
+    if changed:  # not when only the trainers' quiz choices changed
+        where = authority or "all authorities"
+        await cl.context.emitter.send_toast(f"Answers now come from {where}.", "info")
 
 
 # ---------------------------------------------------------------------------
@@ -263,8 +320,60 @@ def compose_answer(response: Mapping[str, Any], question: str, today: date | Non
         due_soon = getattr(runtime.settings(), "rules_due_soon_days", formatting.DUE_SOON_DAYS)
         parts.append(formatting.rule_results_markdown(response["rules"], today=today, due_soon_days=due_soon))
     if citations:
-        parts.append(formatting.sources_list(citations))
+        parts.append(answer_layout.source_cards(citations))
     return "\n\n".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------------------
+# Answer layout: short rule answers with their reasoning folded, the copy button
+# ---------------------------------------------------------------------------
+
+COPY_ELEMENT_NAME = "Copy for case record"
+
+
+def policy_update_dates() -> dict[str, date | None]:
+    """Document id -> the date its policy was last updated (manifest ``date``)."""
+    return {d.id: d.date for d in corpus().documents}
+
+
+def copy_element(question: str, answer_markdown: str, citations: Sequence[Citation]) -> cl.CustomElement:
+    """The "Copy for case record" button (``public/elements/CaseRecordCopy.jsx``): the
+    browser copies the answer as plain text with every citation in full."""
+    text = answer_layout.case_record_text(question, answer_markdown, citations, policy_update_dates(), date.today())
+    return cl.CustomElement(name="CaseRecordCopy", display="inline", props={"text": text, "label": COPY_ELEMENT_NAME})
+
+
+def rule_answer_parts(response: Mapping[str, Any], question: str, today: date | None = None) -> tuple[str, str]:
+    """A rule answer as (short summary shown first, reasoning and sources folded away)."""
+    today = today or date.today()
+    due_soon = getattr(runtime.settings(), "rules_due_soon_days", formatting.DUE_SOON_DAYS)
+    summary = "\n\n".join(p for p in [searched_line(response, question),
+                                       answer_layout.rule_summary(response, today, due_soon)] if p)
+    return summary, compose_answer(response, question, today=today)
+
+
+async def send_answer(msg: cl.Message, response: Mapping[str, Any], question: str) -> None:
+    """Send ``msg`` as the answer to ``question``: its text, its own citation elements
+    (scoped to this message, so [n] always opens this answer's passage n) and the copy
+    button. A rule answer shows its short form, with the reasoning and its citations in
+    a collapsed step under it."""
+    citations = citations_of(response)
+    # what was read of the child's facts goes first, with its one-action correction
+    read_back = fact_corrections.read_back_line(response)
+    msg.actions = fact_corrections.actions(response)
+    if answer_layout.is_rule_answer(response):
+        summary, details = rule_answer_parts(response, question)
+        msg.content = read_back + summary
+        msg.elements = [copy_element(question, summary + "\n\n" + details, citations)]
+        await msg.send()
+        step = cl.Step(name=answer_layout.REASONING_STEP_NAME, type="tool", show_input=False, default_open=False)
+        step.output = details
+        step.elements = citation_elements(citations)
+        await step.send()
+        return
+    msg.content = read_back + compose_answer(response, question)
+    msg.elements = [*citation_elements(citations), copy_element(question, msg.content, citations)]
+    await msg.send()
 
 
 def _remember(msg: cl.Message, answer_id: str | None) -> None:
@@ -339,10 +448,7 @@ async def answer_question(question: str, _round: int = 0) -> cl.Message:
     response = _as_dict(final)
     if response.get("session_id"):
         cl.user_session.set(SESSION_KEY, response["session_id"])
-    msg.content = fact_corrections.read_back_line(response) + compose_answer(response, question)
-    msg.elements = citation_elements(citations_of(response))
-    msg.actions = fact_corrections.actions(response)
-    await msg.send()  # ends the stream (if any) with the final content and the source panels
+    await send_answer(msg, response, question)  # ends the stream (if any) with the final content
     _remember(msg, response.get("answer_id"))
     missing = [str(m) for m in response.get("missing_facts") or []]
     if missing:
@@ -375,7 +481,7 @@ def quiz_intro(questions: Sequence[quiz.QuizQuestion], request: quiz.QuizRequest
 
 async def run_quiz(text: str, rng: random.Random | None = None) -> quiz.QuizSession | None:
     """Ask gold questions one by one, score each answer, then offer the summary files."""
-    request = quiz.parse_quiz_request(text)
+    request = quiz_request_from_settings(quiz.parse_quiz_request(text), cl.user_session.get(QUIZ_SETTINGS_KEY))
     pool = gold_questions()
     questions = quiz.select_questions(pool, request, rng)
     if not questions:
@@ -388,7 +494,7 @@ async def run_quiz(text: str, rng: random.Random | None = None) -> quiz.QuizSess
         return None
     session = quiz.QuizSession(request)
     await cl.Message(content=quiz_intro(questions, request)).send()
-    svc = runtime.services()
+    similarity = quiz_similarity()
     for i, q in enumerate(questions, 1):
         where = f" · {q.authority.capitalize()}" if q.authority else ""
         reply = await cl.AskUserMessage(
@@ -401,22 +507,39 @@ async def run_quiz(text: str, rng: random.Random | None = None) -> quiz.QuizSess
         answer = (reply.get("output") or "").strip()
         if answer.lower() in STOP_WORDS:
             break
-        record = session.record(q, answer)
-        response = _as_dict(await asyncio.to_thread(svc.ask.ask, _ask_request(q.question, q.authority, None)))
-        citations = citations_of(response)
-        content = (
-            quiz.feedback_markdown(record)
-            + "\n\n**Model answer**, quoted from the policies:\n\n"
-            + compose_answer(response, q.question)
-        )
-        msg = cl.Message(content=content, elements=citation_elements(citations))
-        await msg.send()
-        _remember(msg, response.get("answer_id"))
+        record = await asyncio.to_thread(session.record, q, answer, similarity)
+        await cl.Message(content=quiz_round_markdown(record)).send()
     if not session.records:
         await cl.Message(content="Quiz ended before any answer, so there is no summary.").send()
         return session
     await send_quiz_summary(session)
     return session
+
+
+def quiz_similarity():
+    """Concept matching for the quiz: the assistant's own embedder (None if unavailable,
+    and scoring then credits the same words and glossary forms only)."""
+    try:
+        from assistant.components.embedding.embedding_component import get_embedder
+
+        return quiz.embedder_similarity(get_embedder(runtime.settings()))
+    except Exception as exc:  # noqa: BLE001 - a quiz without concept matching still works
+        log.warning("quiz scoring without the embedder: %s", exc)
+        return None
+
+
+def describe_source(document_id: str) -> str:
+    """"Luton Council, Permanence Planning Guidance (v56, current)" for a document id."""
+    doc = next((d for d in corpus().documents if d.id == document_id), None)
+    if doc is None:
+        return document_id
+    return f"{doc.authority}, {doc.title} ({doc.version}, {doc.status})"
+
+
+def quiz_round_markdown(record: quiz.QuizRecord) -> str:
+    """What the learner sees after answering: the points, with the words that earned
+    them, then the gold answer (its passages whole and its key facts)."""
+    return quiz.feedback_markdown(record) + "\n\n" + quiz.model_answer_markdown(record.question, describe_source)
 
 
 async def send_quiz_summary(session: quiz.QuizSession) -> cl.Message:

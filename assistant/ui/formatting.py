@@ -129,9 +129,9 @@ def citation_panel(c: Citation, document_text: str | None = None, context_chars:
     status = c.status + (" — check the current version before relying on it" if c.status == "superseded" else "")
     # A table, not bold labels: in the panel, bold is reserved for the highlighted passage.
     lines = [
-        f"### {escape_markdown(c.title)}",
+        f"## {escape_markdown(c.title)}",
         "",
-        "| Source | |",
+        "| Source | Detail |",
         "| --- | --- |",
         f"| Authority | {cell(escape_markdown(c.authority))} |",
         f"| Version | {cell(escape_markdown(c.version))} |",
@@ -140,11 +140,11 @@ def citation_panel(c: Citation, document_text: str | None = None, context_chars:
         f"| Page | {c.page if c.page is not None else 'not paginated'} |",
         f"| Document | `{c.document_id}`, characters {c.start}–{c.end} |",
         "",
-        "#### Quoted passage",
+        "### Quoted passage",
         "",
         blockquote(c.quote),
         "",
-        "#### In its document",
+        "### In its document",
         "",
     ]
     if document_text is not None and document_text[c.start:c.end] == c.quote:

@@ -13,6 +13,13 @@ Offline: Chainlit's built ``index.html`` links Google Fonts (preconnect + styles
 and KaTeX's CSS from jsDelivr. ``public/theme.json`` (``"custom_fonts": []``) removes the
 font stylesheet; the rest is removed from the served page here. The browser test checks
 that the page requests nothing from a non-loopback host.
+
+Click-only citation panel: since Chainlit 2.11 the front end opens the side panel by
+itself whenever a message with ``display="side"`` elements arrives, titled with the last
+element's name and showing every side element of the conversation (upstream issue
+Chainlit/chainlit#2932, fix proposed in PR #2982). Until that ships, the served bundle
+gets the same one-line change as that PR (``click_only_side_panel``): the panel opens
+only from a click on a marker, which sets it to that marker's element alone.
 """
 
 from __future__ import annotations
@@ -46,6 +53,48 @@ _EXTERNAL_TAG = re.compile(
 def strip_external_assets(html: str) -> str:
     """``html`` without tags that make the browser fetch from another host."""
     return _EXTERNAL_TAG.sub("", html)
+
+
+# In MessagesContainer's effect over the side elements: ``setSideView({title:
+# last.name, elements: all})``. Minified names vary by build, hence the pattern.
+_AUTO_OPEN_SIDE_VIEW = re.compile(r"\b\w\(\{title:(\w)\[\1\.length-1\]\.name,elements:\1\}\)")
+
+
+def click_only_side_panel(bundle_js: str) -> tuple[str, int]:
+    """``bundle_js`` without the side panel's auto-open, and how many places changed
+    (0 means this Chainlit build no longer has it: the fix has shipped, or moved)."""
+    return _AUTO_OPEN_SIDE_VIEW.subn("void 0", bundle_js)
+
+
+def _serve_click_only_side_panel() -> None:
+    """Serve Chainlit's main bundle with ``click_only_side_panel`` applied; every other
+    asset is Chainlit's own handler. The route goes first so it wins over Chainlit's."""
+    import chainlit.server as cl_server
+    from fastapi.responses import Response
+    from starlette.routing import Route
+
+    if any(getattr(r, "name", "") == "permanence_patched_bundle" for r in cl_server.app.router.routes):
+        return
+    assets = Path(cl_server.build_dir) / "assets"
+    index_html = (Path(cl_server.build_dir) / "index.html").read_text(encoding="utf-8")
+    m = re.search(r"assets/(index-[\w-]+\.js)", index_html)
+    if not m:
+        log.warning("Chainlit's index.html names no main bundle; the side panel may open by itself")
+        return
+    bundle_name = m.group(1)
+    patched, count = click_only_side_panel((assets / bundle_name).read_text(encoding="utf-8"))
+    if count != 1:
+        log.warning("Chainlit's side-panel auto-open not found (%d matches); serving its bundle unchanged", count)
+        return
+    body = patched.encode("utf-8")
+
+    async def patched_bundle(request):
+        if request.path_params["filename"] != bundle_name:
+            return await cl_server.serve_asset_file(request.path_params["filename"])
+        return Response(body, media_type="text/javascript")
+
+    route = Route("/assets/{filename:path}", patched_bundle, methods=["GET"], name="permanence_patched_bundle")
+    cl_server.app.router.routes.insert(0, route)
 
 
 def _prepare_chainlit_environment() -> None:
@@ -118,6 +167,7 @@ def mount_chat(app: FastAPI, settings: Settings, path: str = CHAT_PATH, services
         _serve_offline_page()
         _drop_chainlit_docs(chainlit_app)
         chainlit_app.add_middleware(SessionGuard, max_body=settings.max_body_bytes)
+        _serve_click_only_side_panel()
         mount_chainlit(app=app, target=str(_APP_FILE), path=path)
         _activate_data_layer()
         _mounted_path = path

@@ -9,7 +9,14 @@ shows the results; everything that decides or counts lives here so it can be tes
   set's naming convention (``<doc>-<topic>-NN``) makes the theme of the question.
 - Scoring: each key fact is a case-insensitive regex; a fact counts as covered when it
   matches the learner's answer, also after writing small numbers as digits or words
-  ("three years" matches ``3 years``) and normalising dashes and spacing.
+  ("three years" matches ``3 years``) and normalising dashes and spacing; or after
+  swapping glossary forms ("SGO" for "special guardianship order"); or, given an
+  embedder, when a clause of the answer means the same as the fact (cosine similarity at
+  least ``SIMILARITY_THRESHOLD``, calibrated on the paraphrases kept in
+  ``tests/integration/test_quiz_paraphrase_scoring.py``, and the same numbers). Each
+  point shows the learner's words that earned it.
+- Model answer: the gold item's own passages, quoted whole, and its key facts; never a
+  fresh run of the assistant (which may turn the question into a rule computation).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import csv
 import io
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -38,7 +45,16 @@ TOPIC_LABELS = {
     "reunification": "Reunification",
     "plan": "Permanence plan",
     "figures": "Figures",
+    "connected": "Connected carers",
+    "review2": "Second review",
+    "parallel": "Parallel planning",
+    "multitrack": "Multi-track planning",
+    "rehab": "Rehabilitation home",
+    "stfc": "Staying together for children",
 }
+# Two spellings of one theme in gold ids -> the one topic they are scored under.
+_TOPIC_ALIASES = {"adopt": "adoption", "fig": "figures", "definition": "def", "familytime": "family-time",
+                  "pf": "private-fostering", "match": "matching", "iro": "iro"}
 
 
 @dataclass(frozen=True)
@@ -51,16 +67,50 @@ class QuizQuestion:
     authority: str | None
     question: str
     key_facts: tuple[str, ...]
+    passages: tuple[tuple[str, str], ...] = ()  # (document id, verbatim text) of the gold answer
 
     @property
     def topic_label(self) -> str:
-        return TOPIC_LABELS.get(self.topic, self.topic.replace("_", " ").capitalize())
+        return topic_label(self.topic)
+
+
+def _glossary():
+    """The field's glossary (acronyms and long forms), or None when it cannot be read."""
+    try:
+        from assistant.retrieval.glossary import load_glossary
+        from assistant.settings import get_settings
+
+        return load_glossary(get_settings().glossary_path)
+    except Exception:  # noqa: BLE001 - labels and scoring then work without it
+        return None
+
+
+def topic_label(topic: str) -> str:
+    """A readable topic name: ours, else the glossary's long form ("ffa" -> "Fostering
+    for adoption"), else the id with its first letter capitalised."""
+    if topic in TOPIC_LABELS:
+        return TOPIC_LABELS[topic]
+    glossary = _glossary()
+    entry = next((e for e in glossary.entries if e.id == topic), None) if glossary is not None else None
+    if entry is not None and entry.terms:
+        return entry.long_form[:1].upper() + entry.long_form[1:]
+    return topic.replace("_", " ").replace("-", " ").capitalize()
+
+
+# Parts of a gold id that name its file, split or council rather than its theme
+# ("p-luton-sgo-panel-01", "t-ver-ppm-chair-01", "wig26-sgo-who-01").
+_NOT_TOPICS = {"p", "t", "v", "ver", "yn", "cmp", "luton", "lut", "bolton", "bol", "wigan", "wig", "wigan21", "wigan26",
+               "wig21", "wig26", "wilts", "wiltshire"}
 
 
 def topic_of(item_id: str) -> str:
-    """``wig26-sgo-who-01`` -> ``sgo``; an id without parts is its own topic."""
-    parts = item_id.split("-")
-    return parts[1] if len(parts) >= 3 else parts[0]
+    """The theme of a gold item from its id: its first part that is not a prefix, a split
+    or a council (``p-luton-sgo-panel-01`` -> ``sgo``); an id without parts is its own."""
+    parts = [p for p in item_id.split("-") if not re.fullmatch(r"\d+", p)]
+    for p in parts:
+        if p.lower() not in _NOT_TOPICS:
+            return _TOPIC_ALIASES.get(p.lower(), p)
+    return parts[0] if parts else item_id
 
 
 def quiz_questions(items: Iterable) -> list[QuizQuestion]:
@@ -79,6 +129,7 @@ def quiz_questions(items: Iterable) -> list[QuizQuestion]:
                 authority=(it.authority or None),
                 question=it.question,
                 key_facts=tuple(it.key_facts),
+                passages=tuple((p.document_id, p.text) for p in getattr(it, "gold_passages", None) or ()),
             )
         )
     return out
@@ -113,7 +164,7 @@ def parse_quiz_request(text: str) -> QuizRequest:
 
 def _matches(q: QuizQuestion, term: str) -> bool:
     term = term.lower()
-    if term in (q.topic.lower(), q.kind.lower(), (q.authority or "").lower()):
+    if term in (q.id.lower(), q.topic.lower(), q.kind.lower(), (q.authority or "").lower()):
         return True
     if term in q.topic_label.lower().split():
         return True
@@ -185,17 +236,88 @@ class FactResult:
     pattern: str
     label: str
     covered: bool
+    evidence: str = ""  # the learner's words that earned the point
+    how: str = ""       # "same words" | "glossary" | "same meaning (0.71)"
 
 
-def score_answer(question: QuizQuestion, answer: str) -> list[FactResult]:
-    """Which of the question's key facts the learner's ``answer`` covers."""
-    variants = _variants(answer or "")
+# Cosine similarity (all-MiniLM-L6-v2) from which a clause of the answer counts as stating a
+# key fact in other words. Calibrated on tests/integration/test_quiz_paraphrase_scoring.py:
+# every wrong answer there scores below it (highest 0.595), the paraphrases it credits above.
+SIMILARITY_THRESHOLD = 0.6
+Similarity = Callable[[str, list[str]], list[float]]  # (fact, clauses) -> cosine per clause
+
+_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6"}
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers a text states, as digits ("second" and "2nd" are both 2)."""
+    t = _NUMBER_WORD_RX.sub(lambda m: _NUMBER_WORDS[re.sub(r"[- ]", " ", m.group(1).lower())], text)
+    t = re.sub(r"\b(" + "|".join(_ORDINALS) + r")\b", lambda m: _ORDINALS[m.group(1).lower()], t, flags=re.IGNORECASE)
+    return set(re.findall(r"\d+", t))
+
+
+def clauses(answer: str) -> list[str]:
+    """The answer cut where a new point usually starts (sentence, semicolon, comma, "or",
+    "and"), plus the whole answer; each is compared with the key facts on its own."""
+    parts = [p.strip(" -•") for p in re.split(r"[.;,\n]|\b(?:and|or)\b", answer, flags=re.IGNORECASE)]
+    return list(dict.fromkeys(p for p in [*parts, answer.strip()] if len(p) >= 3))
+
+
+def _glossary_variants(text: str) -> list[tuple[str, str]]:
+    """(``text`` with a glossary form it uses replaced by another form of the entry, the
+    learner's own words that were replaced)."""
+    glossary = _glossary()
+    if glossary is None:
+        return []
+    out = []
+    for m in glossary.find(text):
+        for form in m.entry.forms:
+            if form.lower() != m.surface.lower():
+                out.append((text[: m.start] + form + text[m.end:], m.surface))
+    return out
+
+
+def score_answer(question: QuizQuestion, answer: str, similarity: Similarity | None = None) -> list[FactResult]:
+    """Which of the question's key facts the learner's ``answer`` covers, and by which of
+    their words: the same words, the same words through the glossary, or (with
+    ``similarity``) a clause that means the same and states the same numbers."""
+    answer = answer or ""
+    variants = _variants(answer)
+    glossed = [g for v in variants[:2] for g in _glossary_variants(v)]
+    parts = clauses(answer) if answer.strip() else []
     results = []
     for pattern in question.key_facts:
         rx = re.compile(pattern, re.IGNORECASE)
-        covered = any(rx.search(v) for v in variants)
-        results.append(FactResult(pattern, describe_fact(pattern), covered))
+        label = describe_fact(pattern)
+        hit = next((m for m in (rx.search(v) for v in variants) if m), None)
+        if hit:
+            results.append(FactResult(pattern, label, True, hit.group(0), "same words"))
+            continue
+        hit = next(((m, surface) for m, surface in ((rx.search(v), sf) for v, sf in glossed) if m), None)
+        if hit:
+            results.append(FactResult(pattern, label, True, hit[1], f"glossary: {hit[1]} = {hit[0].group(0)}"))
+            continue
+        if similarity is not None and parts:
+            need = _numbers(label)
+            scored = [(s, p) for s, p in zip(similarity(label, parts), parts) if need <= _numbers(p)]
+            best = max(scored, default=(0.0, ""))
+            if best[0] >= SIMILARITY_THRESHOLD:
+                results.append(FactResult(pattern, label, True, best[1], f"same meaning ({best[0]:.2f})"))
+                continue
+        results.append(FactResult(pattern, label, False))
     return results
+
+
+def embedder_similarity(embedder) -> Similarity:
+    """``Similarity`` from an ``Embedder`` (cosine of normalised sentence embeddings)."""
+    import numpy as np
+
+    def similarity(fact: str, texts: list[str]) -> list[float]:
+        vecs = np.asarray(embedder.embed_documents([fact, *texts]), dtype=float)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12
+        return [float(x) for x in vecs[1:] @ vecs[0]]
+
+    return similarity
 
 
 @dataclass
@@ -235,10 +357,10 @@ class QuizSession:
     records: list[QuizRecord] = field(default_factory=list)
     started: datetime = field(default_factory=datetime.now)
 
-    def record(self, question: QuizQuestion, answer: str | None) -> QuizRecord:
+    def record(self, question: QuizQuestion, answer: str | None, similarity: Similarity | None = None) -> QuizRecord:
         """Score and keep the learner's answer (None or ``skip`` = skipped, no facts covered)."""
         skipped = answer is None or answer.strip().lower() in ("", "skip", "pass", "?")
-        facts = score_answer(question, "" if skipped else answer or "")
+        facts = score_answer(question, "" if skipped else answer or "", similarity)
         rec = QuizRecord(question, "" if skipped else (answer or "").strip(), facts, skipped)
         self.records.append(rec)
         return rec
@@ -325,5 +447,31 @@ def feedback_markdown(record: QuizRecord) -> str:
         head = "Skipped. The key facts were:"
     else:
         head = f"You covered **{record.covered} of {record.total}** key facts:"
-    rows = [f"- {'✔ covered' if f.covered else '✘ missed'}: {f.label}" for f in record.facts]
+    rows = []
+    for f in record.facts:
+        if f.covered:
+            rows.append(f"- ✔ covered: {_md(f.label)} — your words: “{_md(f.evidence)}” ({f.how})")
+        else:
+            rows.append(f"- ✘ missed: {_md(f.label)}")
     return head + "\n\n" + "\n".join(rows)
+
+
+def _md(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>|~#$])", r"\\\1", " ".join(text.split()))
+
+
+def model_answer_markdown(question: QuizQuestion, describe_source: Callable[[str], str]) -> str:
+    """The gold answer: its passages quoted whole, each under its source, then its key
+    facts in the same words the scoring uses, so the two can never disagree."""
+    lines = ["**Model answer**, the gold answer quoted whole from the policies:", ""]
+    for doc_id, text in question.passages:
+        lines.append(f"_{_md(describe_source(doc_id))}_")
+        lines.append("")
+        # In quotation marks, not a blockquote: in answers, blockquotes are the assistant's
+        # own notices (tinted by public/offline.css), and this is policy text.
+        body = "  \n".join(_md(ln) for ln in text.strip().splitlines() if ln.strip())
+        lines += [f"“{body}”", ""]
+    if not question.passages:
+        lines += ["_This gold item has no quoted passage._", ""]
+    lines.append("**Key facts:** " + "; ".join(_md(describe_fact(p)) for p in question.key_facts) + ".")
+    return "\n".join(lines)

@@ -46,6 +46,9 @@ def test_start_offers_authority_picker_and_quiz_command(chat_settings):
     assert picker["id"] == "authority" and picker["type"] == "select"
     assert [i["value"] for i in picker["items"]] == ["All authorities", "Bolton", "Luton", "Wigan", "Wiltshire"]
     assert picker["initial"] == "All authorities"
+    assert [w["id"] for w in widgets[1:]] == ["quiz_topic", "quiz_council", "quiz_count"]  # for trainers
+    topics = [i["value"] for i in widgets[1]["items"]]
+    assert "Fostering for adoption" in topics and not any(t in ("Ffa", "Luton", "Bolton") for t in topics)
     assert authority is None
     assert [c["id"] for c in em.commands[0]] == ["quiz"]
 

@@ -81,7 +81,7 @@ def test_citation_panel_names_the_source_quotes_then_highlights_in_context():
     c = _cite(quote)
     panel = f.citation_panel(c, DOC)
     assert "> The parents of the child may not become the child's special guardians." in panel
-    assert panel.index("#### Quoted passage") < panel.index("#### In its document")
+    assert panel.index("### Quoted passage") < panel.index("### In its document")
     for needle in ("Permanence Planning Strategy 2026-2028", "Wigan Council", "2026-2028 (Version Final)", "current",
                    "Options for Permanence > Special Guardianship", "17"):
         assert needle in panel.replace("\\", "")

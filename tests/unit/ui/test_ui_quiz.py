@@ -144,3 +144,42 @@ def test_real_gold_set_yields_questions():
     assert len(qs) >= 20
     assert len({q.topic for q in qs}) >= 5
     assert all(q.key_facts for q in qs)
+
+
+# -- a fair quiz: the gold answer as model answer, words shown for each point ----------
+
+def test_model_answer_is_the_gold_passages_whole_and_its_key_facts():
+    q = quiz.QuizQuestion("x-sgo-01", "sgo", "eligibility", None, "Who may not apply?",
+                          ("party to a marriage",),
+                          (("wigan-2026-2028", "A party to a marriage with the child's parent\nis not eligible."),))
+    md = quiz.model_answer_markdown(q, lambda doc: f"Wigan Council ({doc})")
+    assert "“A party to a marriage with the child's parent  \nis not eligible.”" in md
+    assert "_Wigan Council (wigan-2026-2028)_" in md
+    assert md.rstrip().endswith("**Key facts:** party to a marriage.")
+    # the fact a learner is told they missed is worded as in the model answer
+    rec = quiz.QuizSession().record(q, "a grandparent")
+    assert "✘ missed: party to a marriage" in quiz.feedback_markdown(rec)
+
+
+def test_each_point_shows_the_learners_words_and_how_they_earned_it():
+    q = quiz.QuizQuestion("x-sgo-01", "sgo", "eligibility", None, "?", ("three out of the last five years", "foster carer"))
+    rec = quiz.QuizSession().record(q, "Someone the child lived with 3 out of the last 5 years; a Foster Carer")
+    fb = quiz.feedback_markdown(rec)
+    assert "your words: “three out of the last five years” (same words)" in fb  # numbers read either way
+    assert "your words: “Foster Carer” (same words)" in fb
+    assert rec.covered == 2
+
+
+def test_similarity_credits_meaning_only_with_the_same_numbers():
+    q = quiz.QuizQuestion("x-review-01", "review", "timescale", None, "?", ("within 20 working days",))
+    always_close = lambda fact, texts: [0.99 for _ in texts]  # noqa: E731 - a stand-in embedder
+    assert not quiz.score_answer(q, "in about a month", always_close)[0].covered
+    hit = quiz.score_answer(q, "inside twenty working days of coming into care", always_close)[0]
+    assert hit.covered and hit.how.startswith("same meaning") and "twenty working days" in hit.evidence
+
+
+def test_topics_are_readable_names_from_ours_or_the_glossary():
+    assert quiz.topic_of("p-luton-sgo-panel-01") == "sgo"
+    assert quiz.topic_of("t-ver-ppm-chair-01") == "ppm"
+    assert quiz.topic_of("p-cmp-adopt-01") == "adoption"
+    assert quiz.topic_label("ffa") == "Fostering for adoption"  # from the glossary, not "Ffa"
