@@ -32,6 +32,10 @@ def ask(
     session: str | None = typer.Option(None, "--session", "-s", help="Continue a conversation (id from a previous answer)"),
     engine: str | None = typer.Option(None, "--engine", help="extractive (default) or generative"),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON response"),
+    today: str | None = typer.Option(
+        None, "--today", help="The date the question is asked on, YYYY-MM-DD (default: today): dates 'overdue' or "
+        "'due soon' and 'since last August' are read against it"
+    ),
 ) -> None:
     """Ask a question; the answer quotes the policies with numbered citations."""
     from pydantic import ValidationError
@@ -40,7 +44,7 @@ def ask(
     from assistant.corpus import UnknownAuthority
 
     try:
-        req = AskRequest(question=question, authority=authority, session_id=session, engine=engine)
+        req = AskRequest(question=question, authority=authority, session_id=session, engine=engine, today=today)
     except ValidationError as exc:
         first = exc.errors()[0]
         console.print(f"[red]invalid {first['loc'][-1]}: {first['msg']}[/red]")
