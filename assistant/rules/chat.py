@@ -38,6 +38,7 @@ from assistant.rules.date_parsing import DateMention, Duration, find_dates, find
 from assistant.rules.facts import CaoFacts, PrivateFosteringFacts, ReviewScheduleFacts, SgoFacts, TimelineFacts
 from assistant.rules.private_fostering import private_fostering
 from assistant.rules.rulebook import Rulebook, get_rulebook
+from assistant.retrieval.query_analysis import detect_version_scope
 from assistant.rules.scope import Scope
 from assistant.rules.sgo_eligibility import sgo_eligibility
 from assistant.rules.chat_rendering import (
@@ -392,11 +393,14 @@ def _scope(book: Rulebook, authority: str | None, question: str) -> tuple[Scope,
     if name is None:  # a council named in the question, by any name the manifest gives it
         name = next((full for full, names in book.corpus.authority_names.items()
                      if any(re.search(rf"\b{re.escape(n)}\b", question, re.I) for n in names)), None)
+    # a routine date question is answered from each council's current policy; a superseded
+    # version's rules only when the question asks for it ("in the 2021 strategy", "the old one")
+    old_version = "superseded" in detect_version_scope(book.corpus, question, []).statuses
     try:
-        return Scope(authority=book.corpus.resolve_authority(name)), notes
+        return Scope(authority=book.corpus.resolve_authority(name), include_superseded=old_version), notes
     except UnknownAuthority as exc:
         notes.append(f"unknown council {exc.name!r}: showing every council")
-        return Scope(), notes
+        return Scope(include_superseded=old_version), notes
 
 
 def is_rule_question(question: str, today: date | None = None) -> bool:

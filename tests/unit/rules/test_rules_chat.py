@@ -80,8 +80,15 @@ def test_the_issue_sgo_example(book):
     assert statute["outcome"] == "not_eligible" and statute["earliest_date"] == "2026-01-10"
     assert "10 January 2026" in res.answer and "1 March 2026" in res.answer  # qualifying date and notice date
     assert "court's leave" in res.answer and "local authority's consent" in res.answer
-    assert [r["document_id"] for r in res.results] == [None, "wigan-2026-2028", "wigan-2021-2025"]
+    # each council's current policy only: the superseded 2021 strategy is not a routine answer
+    assert [r["document_id"] for r in res.results] == [None, "wigan-2026-2028"]
     markers_match(res)
+
+
+def test_a_superseded_versions_rules_when_the_question_asks_for_it(book):
+    res = ask(book, "Under the 2021 strategy, the foster carer has had the child since 10 January 2025: can they "
+                    "apply for an SGO on 1 December?", today=date(2025, 12, 1))
+    assert res is not None and "wigan-2021-2025" in [r["document_id"] for r in res.results]
 
 
 def test_missing_facts_are_asked_for_not_guessed(book):
