@@ -1,7 +1,7 @@
 """Security headers on every response of the process (API, docs and chat alike).
 
 - a Content-Security-Policy the chat satisfies: scripts only from this server (its inline
-  scripts by their hashes), no framing (``frame-ancestors 'none'``), no plug-ins;
+  scripts by their hashes; eval for the custom elements Chainlit compiles), no framing (``frame-ancestors 'none'``), no plug-ins;
 - ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``, ``Referrer-Policy: no-referrer``
   (chat file links carry a session id, which must not leak to another site);
 - ``Cache-Control: no-store`` on everything but static files: answers may name a child.
@@ -28,7 +28,10 @@ def allow_inline_scripts(html: str) -> str:
 
 
 def content_security_policy() -> str:
-    scripts = " ".join(["'self'", *sorted(_script_hashes)])
+    # 'unsafe-eval': Chainlit compiles the chat's custom elements (public/elements/*.jsx, the
+    # "Copy for case record" button) in the browser and runs them with new Function(). Inline
+    # scripts stay blocked but for this server's own, by hash.
+    scripts = " ".join(["'self'", "'unsafe-eval'", *sorted(_script_hashes)])
     return "; ".join([
         "default-src 'self'",
         f"script-src {scripts}",

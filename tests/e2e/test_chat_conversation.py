@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _ask, chat_url  # noqa: F401
+from tests.browser_harness import ARTIFACTS, WAIT_MS, launch
+from tests.browser_harness import ask as _ask
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -21,12 +22,12 @@ def _assistant_text(page, needle: str) -> str:
     return " ".join(step.inner_text().split())
 
 
-def test_three_turns_and_one_corrected_fact(chat_url):  # noqa: F811 - the fixture imported above
+def test_three_turns_and_one_corrected_fact(chat_url):  # chat_url: tests/e2e/conftest.py
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=WAIT_MS)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(WAIT_MS)
