@@ -130,7 +130,8 @@ def rule_summary(response: Mapping[str, Any], today: date, due_soon_days: int = 
     """The short form shown first for a rule answer: the dates (or outcomes) table, then
     one line on where councils differ, then what is still needed if anything."""
     results = [r for r in response.get("rules") or [] if isinstance(r, Mapping)]
-    parts = [dates_table(results, today, due_soon_days) or outcomes_table(results), where_councils_differ(results)]
+    # a verdict (eligible, not eligible, applies ...) comes first; the dates it rests on after
+    parts = [outcomes_table(results), dates_table(results, today, due_soon_days), where_councils_differ(results)]
     missing = [str(m) for m in response.get("missing_facts") or []]
     if missing:
         parts.append("**Still needed:** " + "; ".join(formatting.escape_markdown(m) for m in missing) + ".")

@@ -39,13 +39,13 @@ def test_three_turns_and_one_corrected_fact(chat_url):  # chat_url: tests/e2e/co
             assert "I read: lived with grandparent 12 September 2018 - 30 June 2022" in first
 
             _ask(page, "she's applying for an SGO on 15 August 2022 - can she?")
-            second = _assistant_text(page, "Eligible.")
+            second = _assistant_text(page, "✔ eligible")  # the short rule answer's outcome table
             assert "I read: lived with grandparent 12 September 2018 - 30 June 2022; application 15 August 2022" in second
 
             page.get_by_role("button", name="Correct a fact").last.click()
             page.get_by_text("Which fact should I change?").last.wait_for(state="visible")
             _ask(page, "she only lived with him until 30 March 2022")
-            third = _assistant_text(page, "Not eligible.")
+            third = _assistant_text(page, "✘ not eligible")
             assert "12 September 2018 - 30 March 2022; application 15 August 2022" in third
             page.screenshot(path=str(ARTIFACTS / "chat_conversation_corrected.png"))
         finally:
