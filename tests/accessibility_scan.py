@@ -103,7 +103,8 @@ def main(argv: list[str]) -> int:
     with sync_playwright() as pw:
         browser = launch(pw)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            # axe-core is injected as an inline script: the auditor, not the page, bypasses the CSP
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
             page.set_default_timeout(WAIT_MS)
             report = scan_views(page, base_url, screenshots=False)
         finally:
